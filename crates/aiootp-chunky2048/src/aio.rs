@@ -1,0 +1,324 @@
+//! The async (tokio) face: thin wrappers over the same sync cores.
+//!
+//! Nothing here re-implements the cipher. Stream types hand their work to
+//! [`CipherStream`] / [`DecipherStream`] in batches and yield to the runtime
+//! between batches; the one-shot helpers move large messages to
+//! `spawn_blocking`; [`AsyncEncryptWriter`] / [`AsyncDecryptReader`] drive
+//! the sans-IO [`FrameEncoder`] / [`FrameDecoder`].
+
+use crate::Chunky2048;
+use crate::constants::*;
+use crate::error::{Error, Result};
+use crate::framing::{CHUNK, FrameDecoder, FrameEncoder};
+use crate::stream::{CipherStream, DecipherStream, Packet, StreamShmac};
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+/// Packets processed between two yields to the runtime (about 0.3 ms of work).
+pub const YIELD_EVERY: usize = 128;
+
+/// Messages at least this large are encrypted on the blocking pool.
+pub const BLOCKING_THRESHOLD: usize = 1 << 20;
+
+/// `abytes_encrypt`: inline for small data, on the blocking pool for large.
+///
+/// # Errors
+/// As [`Chunky2048::bytes_encrypt`].
+pub async fn bytes_encrypt(cipher: &Chunky2048, data: Vec<u8>, aad: Vec<u8>) -> Result<Vec<u8>> {
+    if data.len() < BLOCKING_THRESHOLD {
+        return cipher.bytes_encrypt(&data, &aad);
+    }
+    let cipher = cipher.clone();
+    blocking(move || cipher.bytes_encrypt(&data, &aad)).await
+}
+
+/// `abytes_decrypt`: inline for small data, on the blocking pool for large.
+///
+/// # Errors
+/// As [`Chunky2048::bytes_decrypt`].
+pub async fn bytes_decrypt(
+    cipher: &Chunky2048,
+    data: Vec<u8>,
+    aad: Vec<u8>,
+    ttl: u64,
+) -> Result<Vec<u8>> {
+    if data.len() < BLOCKING_THRESHOLD {
+        return cipher.bytes_decrypt(&data, &aad, ttl);
+    }
+    let cipher = cipher.clone();
+    blocking(move || cipher.bytes_decrypt(&data, &aad, ttl)).await
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Io(io::Error::other(e)))?
+}
+
+/// `AsyncCipherStream`: [`CipherStream`] with cooperative draining.
+#[derive(Debug)]
+pub struct AsyncCipherStream {
+    inner: CipherStream,
+}
+
+impl AsyncCipherStream {
+    /// As [`CipherStream::new`].
+    ///
+    /// # Errors
+    /// As [`CipherStream::new`].
+    pub async fn new(cipher: &Chunky2048, aad: &[u8]) -> Result<Self> {
+        Ok(Self {
+            inner: CipherStream::new(cipher, aad)?,
+        })
+    }
+
+    /// Wraps an existing stream (for example one from `hazmat`).
+    #[must_use]
+    pub fn from_sync(inner: CipherStream) -> Self {
+        Self { inner }
+    }
+
+    /// The sync stream inside.
+    pub fn get_mut(&mut self) -> &mut CipherStream {
+        &mut self.inner
+    }
+
+    /// The salt to send.
+    #[must_use]
+    pub fn salt(&self) -> &[u8; SALT_BYTES] {
+        self.inner.salt()
+    }
+
+    /// The iv to send.
+    #[must_use]
+    pub fn iv(&self) -> &[u8; IV_BYTES] {
+        self.inner.iv()
+    }
+
+    /// As [`CipherStream::buffer`].
+    pub async fn buffer(&mut self, data: &[u8]) -> &mut Self {
+        self.inner.buffer(data);
+        self
+    }
+
+    /// As [`CipherStream::drain_into`], yielding every [`YIELD_EVERY`] packets.
+    pub async fn drain_into(&mut self, out: &mut Vec<u8>) -> usize {
+        let mut total = 0;
+        while self.inner.ready() > 0 {
+            for _ in 0..YIELD_EVERY {
+                match self.inner.next_packet() {
+                    Some(p) => {
+                        out.extend_from_slice(p.as_bytes());
+                        total += 1;
+                    }
+                    None => break,
+                }
+            }
+            tokio::task::yield_now().await;
+        }
+        total
+    }
+
+    /// As [`CipherStream::finalize`].
+    ///
+    /// # Errors
+    /// As [`CipherStream::finalize`].
+    pub async fn finalize(mut self) -> Result<(Vec<Packet>, StreamShmac)> {
+        let mut packets = Vec::with_capacity(self.inner.ready() + 1);
+        while self.inner.ready() > 0 {
+            packets.extend(self.inner.by_ref().take(YIELD_EVERY));
+            tokio::task::yield_now().await;
+        }
+        let (rest, shmac) = self.inner.finalize()?;
+        packets.extend(rest);
+        Ok((packets, shmac))
+    }
+}
+
+/// `AsyncDecipherStream`: [`DecipherStream`] checking packets in batches.
+#[derive(Debug)]
+pub struct AsyncDecipherStream {
+    inner: DecipherStream,
+}
+
+impl AsyncDecipherStream {
+    /// As [`DecipherStream::new`].
+    ///
+    /// # Errors
+    /// As [`DecipherStream::new`].
+    pub async fn new(
+        cipher: &Chunky2048,
+        salt: [u8; SALT_BYTES],
+        iv: [u8; IV_BYTES],
+        aad: &[u8],
+        ttl: u64,
+    ) -> Result<Self> {
+        Ok(Self {
+            inner: DecipherStream::new(cipher, salt, iv, aad, ttl)?,
+        })
+    }
+
+    /// The sync stream inside.
+    pub fn get_mut(&mut self) -> &mut DecipherStream {
+        &mut self.inner
+    }
+
+    /// As [`DecipherStream::buffer`], yielding every [`YIELD_EVERY`] packets.
+    /// A bad packet's index is counted from the start of `data`.
+    ///
+    /// # Errors
+    /// As [`DecipherStream::buffer`].
+    pub async fn buffer(&mut self, data: &[u8]) -> Result<&mut Self> {
+        if data.is_empty() || data.len() % PACKETSIZE != 0 {
+            return Err(Error::InvalidBufferSize { len: data.len() });
+        }
+        for (batch, chunk) in data.chunks(YIELD_EVERY * PACKETSIZE).enumerate() {
+            if let Err(e) = self.inner.buffer(chunk) {
+                return Err(match e {
+                    Error::InvalidBlockId { packet_index } => Error::InvalidBlockId {
+                        packet_index: batch * YIELD_EVERY + packet_index,
+                    },
+                    other => other,
+                });
+            }
+            tokio::task::yield_now().await;
+        }
+        Ok(self)
+    }
+
+    /// As [`DecipherStream::read_available`].
+    ///
+    /// # Errors
+    /// As [`DecipherStream::read_available`].
+    pub async fn read_available(&mut self) -> Result<Vec<u8>> {
+        self.inner.read_available()
+    }
+
+    /// As [`DecipherStream::finalize`].
+    ///
+    /// # Errors
+    /// As [`DecipherStream::finalize`].
+    pub async fn finalize(self) -> Result<(Vec<u8>, StreamShmac)> {
+        self.inner.finalize()
+    }
+}
+
+/// Encrypts everything written to it into `W` in the framed form of
+/// [`crate::framing`]. `shutdown()` writes the tag: a stream that is not
+/// shut down does not authenticate.
+#[derive(Debug)]
+pub struct AsyncEncryptWriter<W> {
+    inner: W,
+    enc: FrameEncoder,
+}
+
+impl<W: AsyncWrite + Unpin> AsyncEncryptWriter<W> {
+    /// Starts a stream into `inner`.
+    ///
+    /// # Errors
+    /// As [`CipherStream::new`].
+    pub fn new(inner: W, cipher: &Chunky2048, aad: &[u8]) -> Result<Self> {
+        Ok(Self {
+            inner,
+            enc: FrameEncoder::new(cipher, aad)?,
+        })
+    }
+
+    /// The writer inside.
+    pub fn into_inner(self) -> W {
+        self.inner
+    }
+
+    fn poll_drain(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while !self.enc.output().is_empty() {
+            let n = ready!(Pin::new(&mut self.inner).poll_write(cx, self.enc.output()))?;
+            if n == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            self.enc.consume(n);
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<W: AsyncWrite + Unpin> AsyncWrite for AsyncEncryptWriter<W> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        ready!(this.poll_drain(cx))?;
+        let n = buf.len().min(CHUNK);
+        this.enc.push(&buf[..n])?;
+        Poll::Ready(Ok(n))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        ready!(this.poll_drain(cx))?;
+        Pin::new(&mut this.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if !this.enc.is_finished() {
+            this.enc.finish()?;
+        }
+        ready!(this.poll_drain(cx))?;
+        Pin::new(&mut this.inner).poll_shutdown(cx)
+    }
+}
+
+/// Decrypts a framed stream read from `R`; see [`crate::framing`] for what
+/// is authenticated when.
+#[derive(Debug)]
+pub struct AsyncDecryptReader<R> {
+    inner: R,
+    dec: FrameDecoder,
+    scratch: Vec<u8>,
+}
+
+impl<R: AsyncRead + Unpin> AsyncDecryptReader<R> {
+    /// Reads a stream made under `cipher` and `aad`.
+    #[must_use]
+    pub fn new(inner: R, cipher: &Chunky2048, aad: &[u8], ttl: u64) -> Self {
+        Self {
+            inner,
+            dec: FrameDecoder::new(cipher, aad, ttl),
+            scratch: vec![0u8; CHUNK],
+        }
+    }
+}
+
+impl<R: AsyncRead + Unpin> AsyncRead for AsyncDecryptReader<R> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        loop {
+            let avail = this.dec.output();
+            if !avail.is_empty() {
+                let n = avail.len().min(buf.remaining());
+                buf.put_slice(&avail[..n]);
+                this.dec.consume(n);
+                return Poll::Ready(Ok(()));
+            }
+            if this.dec.is_finished() {
+                return Poll::Ready(Ok(()));
+            }
+            let mut rb = ReadBuf::new(&mut this.scratch);
+            ready!(Pin::new(&mut this.inner).poll_read(cx, &mut rb))?;
+            let n = rb.filled().len();
+            if n == 0 {
+                this.dec.finish()?;
+            } else {
+                this.dec.push(&this.scratch[..n])?;
+            }
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! `json.dumps` with Python's defaults, byte for byte.
+//!
+//! The reference encrypts `json.dumps(value).encode()`: separators `", "` and
+//! `": "`, `ensure_ascii=True` (lowercase `\uXXXX`, surrogate pairs for
+//! astral characters), keys in insertion order, floats by `repr`
+//! (`1e-07`, `1e+16`, `1.0`, `-0.0`). serde_json's own output differs, so a
+//! ciphertext made from it would not match the reference's.
+
+use crate::error::{Error, Result};
+use core::fmt::Write;
+use serde_json::{Number, Value};
+
+/// Serializes `value` the way Python's `json.dumps(value)` would.
+///
+/// # Errors
+/// [`Error::JsonEncode`] when serde cannot represent the value as JSON
+/// (for example a map with non-string keys that serde_json refuses).
+pub fn to_python_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
+    let v = serde_json::to_value(value).map_err(|e| Error::JsonEncode(e.to_string()))?;
+    Ok(python_dumps(&v))
+}
+
+/// `json.dumps(value)` for an already-built [`Value`] (keys in the order
+/// the map holds them; serde_json's `preserve_order` keeps insertion order).
+#[must_use]
+pub fn python_dumps(value: &Value) -> String {
+    let mut out = String::new();
+    write_value(&mut out, value);
+    out
+}
+
+fn write_value(out: &mut String, value: &Value) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Number(n) => write_number(out, n),
+        Value::String(s) => write_string(out, s),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_value(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (k, v)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_string(out, k);
+                out.push_str(": ");
+                write_value(out, v);
+            }
+            out.push('}');
+        }
+    }
+}
+
+fn write_number(out: &mut String, n: &Number) {
+    if let Some(i) = n.as_i64() {
+        let _ = write!(out, "{i}");
+    } else if let Some(u) = n.as_u64() {
+        let _ = write!(out, "{u}");
+    } else if let Some(f) = n.as_f64() {
+        out.push_str(&python_float_repr(f));
+    }
+}
+
+/// Python's `repr(float)`: the shortest round-trip digits, in fixed
+/// notation when `-4 <= exponent < 16`, otherwise `d.ddde±XX`.
+#[must_use]
+pub fn python_float_repr(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    }
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0.0" } else { "0.0" }.into();
+    }
+    let mut buf = ryu::Buffer::new();
+    let shortest = buf.format_finite(f.abs());
+    let (mantissa, exp) = match shortest.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+        None => (shortest, 0),
+    };
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all: String = format!("{int_part}{frac_part}");
+    let leading = all.len() - all.trim_start_matches('0').len();
+    let digits = all.trim_start_matches('0').trim_end_matches('0');
+    let digits = if digits.is_empty() { "0" } else { digits };
+    // value = 0.DIGITS × 10^decpt
+    let decpt =
+        i32::try_from(int_part.len()).unwrap_or(0) - i32::try_from(leading).unwrap_or(0) + exp;
+    let nd = i32::try_from(digits.len()).unwrap_or(0);
+    let mut s = String::new();
+    if f < 0.0 {
+        s.push('-');
+    }
+    if decpt <= -4 || decpt > 16 {
+        s.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            s.push('.');
+            s.push_str(&digits[1..]);
+        }
+        let e = decpt - 1;
+        let _ = write!(s, "e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs());
+    } else if decpt <= 0 {
+        s.push_str("0.");
+        s.extend(core::iter::repeat_n(
+            '0',
+            usize::try_from(-decpt).unwrap_or(0),
+        ));
+        s.push_str(digits);
+    } else if decpt >= nd {
+        s.push_str(digits);
+        s.extend(core::iter::repeat_n(
+            '0',
+            usize::try_from(decpt - nd).unwrap_or(0),
+        ));
+        s.push_str(".0");
+    } else {
+        let cut = usize::try_from(decpt).unwrap_or(0);
+        s.push_str(&digits[..cut]);
+        s.push('.');
+        s.push_str(&digits[cut..]);
+    }
+    s
+}
+
+fn write_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            ' '..='~' => out.push(c),
+            _ => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
+            }
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_like_python_repr() {
+        // Expected strings are Python 3.11's repr() of the same floats.
+        for (f, want) in [
+            (1e-7, "1e-07"),
+            (1e16, "1e+16"),
+            (1e15, "1000000000000000.0"),
+            (0.1, "0.1"),
+            (1.0, "1.0"),
+            (-0.0, "-0.0"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (-3e-7, "-3e-07"),
+            (1.5e300, "1.5e+300"),
+            (123.456, "123.456"),
+            (1e100, "1e+100"),
+            (5e-324, "5e-324"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (12345678901234567.0, "1.2345678901234568e+16"),
+            (f64::NAN, "NaN"),
+            (f64::NEG_INFINITY, "-Infinity"),
+        ] {
+            assert_eq!(python_float_repr(f), want, "{f:e}");
+        }
+    }
+
+    #[test]
+    fn strings_and_containers_like_python() {
+        let v: Value =
+            serde_json::from_str(r#"{"z": [1, -2, 3.5, true, null], "a": "é😀\u0001\u007f/\"\\"}"#)
+                .unwrap();
+        assert_eq!(
+            python_dumps(&v),
+            r#"{"z": [1, -2, 3.5, true, null], "a": "\u00e9\ud83d\ude00\u0001\u007f/\"\\"}"#
+        );
+        assert_eq!(python_dumps(&serde_json::json!({})), "{}");
+        assert_eq!(python_dumps(&serde_json::json!([])), "[]");
+    }
+}

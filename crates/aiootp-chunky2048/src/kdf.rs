@@ -1,0 +1,186 @@
+//! Key schedule: the four SHAKE-128 states of a message (spec §3).
+//!
+//! Every state starts from a 168-byte domain salt and the encoded key, both
+//! block aligned, so [`KeySchedule`] absorbs them once per key and each
+//! message clones the four states (no key-dependent permutation is repeated).
+
+use crate::constants::*;
+use crate::error::{Error, Result};
+use aiootp_core::encode_constant;
+use aiootp_core::encoding::{PackParams, canonical_pack_into, encode_key_into, fullblock_ljust};
+use shake::{Shake128, Update};
+use std::sync::OnceLock;
+use zeroize::Zeroizing;
+
+/// The process-wide salted states: seed, left, right, mac, block id.
+struct SaltedStates {
+    seed: Shake128,
+    left: Shake128,
+    right: Shake128,
+    mac: Shake128,
+    block_id: Shake128,
+}
+
+fn salted() -> &'static SaltedStates {
+    static STATES: OnceLock<SaltedStates> = OnceLock::new();
+    STATES.get_or_init(|| {
+        let absorb = |source: &[u8]| {
+            let mut x = Shake128::default();
+            x.update(&encode_constant(source, SHAKE_128_BLOCKSIZE));
+            x
+        };
+        SaltedStates {
+            seed: absorb(SEED_KDF_SALT_SOURCE),
+            left: absorb(LEFT_KDF_SALT_SOURCE),
+            right: absorb(RIGHT_KDF_SALT_SOURCE),
+            mac: absorb(SHMAC_MAC_SALT_SOURCE),
+            block_id: absorb(BLOCK_ID_MAC_SALT_SOURCE),
+        }
+    })
+}
+
+/// The block-id MAC state with its salt absorbed.
+pub(crate) fn block_id_state() -> &'static Shake128 {
+    &salted().block_id
+}
+
+/// The 168-byte domain salts, as the reference computes them
+/// (`SEED_KDF_SALT`, `LEFT_KDF_SALT`, `RIGHT_KDF_SALT`, `SHMAC_MAC_SALT`,
+/// `BLOCK_ID_MAC_SALT`), for known-answer checks.
+#[must_use]
+pub fn domain_salts() -> [Vec<u8>; 5] {
+    [
+        SEED_KDF_SALT_SOURCE,
+        LEFT_KDF_SALT_SOURCE,
+        RIGHT_KDF_SALT_SOURCE,
+        SHMAC_MAC_SALT_SOURCE,
+        BLOCK_ID_MAC_SALT_SOURCE,
+    ]
+    .map(|s| encode_constant(s, SHAKE_128_BLOCKSIZE))
+}
+
+/// The four states after absorbing salt and encoded key: everything that
+/// depends on the key alone. Cloned (never re-derived) for each message.
+#[derive(Clone)]
+pub(crate) struct KeySchedule {
+    seed: Shake128,
+    left: Shake128,
+    right: Shake128,
+    mac: Shake128,
+}
+
+impl core::fmt::Debug for KeySchedule {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("KeySchedule { .. }")
+    }
+}
+
+impl KeySchedule {
+    /// Validates and absorbs `key` (at least 64 bytes).
+    pub(crate) fn new(key: &[u8]) -> Result<Self> {
+        if key.is_empty() {
+            return Err(Error::EmptyKey);
+        }
+        if key.len() < MIN_KEY_BYTES {
+            return Err(Error::KeyTooShort { len: key.len() });
+        }
+        let s = salted();
+        let keyed = |base: &Shake128, pad: u8| {
+            let mut encoded =
+                Zeroizing::new(Vec::with_capacity(key.len() + 17 + SHAKE_128_BLOCKSIZE));
+            // Non-empty key checked above; encode_key cannot fail.
+            let _ = encode_key_into(&mut encoded, key, SHAKE_128_BLOCKSIZE, pad);
+            let mut x = base.clone();
+            x.update(&encoded);
+            x
+        };
+        Ok(Self {
+            seed: keyed(&s.seed, SEED_PAD),
+            left: keyed(&s.left, LEFT_PAD),
+            right: keyed(&s.right, RIGHT_PAD),
+            mac: keyed(&s.mac, SHMAC_PAD),
+        })
+    }
+}
+
+/// `canonical_pack(salt, aad, iv, METADATA, pad=b"", int_bytes=4)`.
+///
+/// # Errors
+/// [`Error::AadTooLong`] when `aad` cannot be framed in 4 length bytes.
+pub fn summary(salt: &[u8; SALT_BYTES], aad: &[u8], iv: &[u8; IV_BYTES]) -> Result<Vec<u8>> {
+    if u32::try_from(aad.len()).is_err() {
+        return Err(Error::AadTooLong { len: aad.len() });
+    }
+    let mut out = Vec::with_capacity(104 + aad.len());
+    let p = PackParams {
+        blocksize: 1,
+        pad: b"",
+        int_bytes: 4,
+    };
+    canonical_pack_into(&mut out, [&salt[..], aad, &iv[..], &METADATA], p);
+    Ok(out)
+}
+
+/// The one-use key material of a single message: the four states with the
+/// message's summary absorbed, plus its salt and iv.
+///
+/// It is not `Clone`: a bundle is consumed by the one encryption or
+/// decryption it was made for, so a salt/iv pair cannot be reused by
+/// accident through the same bundle.
+pub struct KeyAadBundle {
+    pub(crate) seed: Shake128,
+    pub(crate) left: Shake128,
+    pub(crate) right: Shake128,
+    pub(crate) mac: Shake128,
+    salt: [u8; SALT_BYTES],
+    iv: [u8; IV_BYTES],
+}
+
+impl core::fmt::Debug for KeyAadBundle {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("KeyAadBundle")
+            .field("salt", &self.salt)
+            .field("iv", &self.iv)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeyAadBundle {
+    /// Absorbs the summary of `(salt, aad, iv)` into clones of the key's states.
+    pub(crate) fn new(
+        keys: &KeySchedule,
+        salt: [u8; SALT_BYTES],
+        aad: &[u8],
+        iv: [u8; IV_BYTES],
+    ) -> Result<Self> {
+        let summary = summary(&salt, aad, &iv)?;
+        let absorb = |base: &Shake128, pad: u8, extra: &[u8]| {
+            let mut padded = summary.clone();
+            fullblock_ljust(&mut padded, SHAKE_128_BLOCKSIZE, pad);
+            let mut x = base.clone();
+            x.update(&padded);
+            x.update(extra);
+            x
+        };
+        Ok(Self {
+            seed: absorb(&keys.seed, SEED_PAD, &SEED_KDF_OFFSET),
+            left: absorb(&keys.left, LEFT_PAD, b""),
+            right: absorb(&keys.right, RIGHT_PAD, b""),
+            mac: absorb(&keys.mac, SHMAC_PAD, b""),
+            salt,
+            iv,
+        })
+    }
+
+    /// The message's salt.
+    #[must_use]
+    pub fn salt(&self) -> &[u8; SALT_BYTES] {
+        &self.salt
+    }
+
+    /// The message's iv.
+    #[must_use]
+    pub fn iv(&self) -> &[u8; IV_BYTES] {
+        &self.iv
+    }
+}
