@@ -1,1 +1,38 @@
-fn main() {}
+//! `cargo xtask <command>`: the one entry point for the project's checks.
+//!
+//! - `kat [--dir DIR] [--large]`: known-answer vectors and fixtures.
+//! - `interop [--cases N] [--seed S]`: live round trips with the reference.
+//! - `bench [--json PATH] [--quick]`: throughput against the Keccak bound and the reference.
+//! - `fuzz [--seconds S]`: every fuzz target for S seconds.
+//! - `test`: what CI runs (fmt, clippy, tests, kat, interop, fuzz smoke).
+
+mod bench;
+mod fuzz;
+mod interop;
+mod kat;
+mod kat_db;
+mod kat_keygens;
+mod test;
+mod util;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (command, rest) = args
+        .split_first()
+        .map_or(("help", &[][..]), |(c, r)| (c.as_str(), r));
+    let result = match command {
+        "kat" => kat::main(rest),
+        "interop" => interop::main(rest),
+        "bench" => bench::main(rest),
+        "fuzz" => fuzz::main(rest),
+        "test" => test::main(rest),
+        _ => {
+            eprintln!("usage: cargo xtask <kat|interop|bench|fuzz|test> [options]");
+            std::process::exit(2);
+        }
+    };
+    if let Err(e) = result {
+        eprintln!("xtask {command}: {e}");
+        std::process::exit(1);
+    }
+}

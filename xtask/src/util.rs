@@ -1,0 +1,89 @@
+//! Paths, processes and the reference venv.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus};
+
+/// The workspace root (the parent of `xtask/`).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// `../shared` from the workspace root.
+pub fn shared() -> PathBuf {
+    root().join("../shared")
+}
+
+/// Creates (once) the reference venv under `target/` and returns its python.
+pub fn reference_python() -> Result<PathBuf, String> {
+    let venv = root().join("target/venv-reference");
+    let script = shared().join("reference/setup.sh");
+    let out = Command::new("bash")
+        .arg(&script)
+        .arg(&venv)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "reference setup failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let python = text.lines().last().unwrap_or("").trim();
+    if python.is_empty() {
+        return Err("reference setup printed no interpreter".into());
+    }
+    Ok(PathBuf::from(python))
+}
+
+/// Runs a command in the workspace root, echoing it.
+pub fn run(program: &str, args: &[&str]) -> Result<(), String> {
+    eprintln!("$ {program} {}", args.join(" "));
+    let status: ExitStatus = Command::new(program)
+        .args(args)
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot start {program}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{program} {}` failed ({status})", args.join(" ")))
+    }
+}
+
+/// A small deterministic generator (SHAKE-256 counter mode) for test inputs.
+pub struct Drbg {
+    seed: Vec<u8>,
+    counter: u64,
+}
+
+impl Drbg {
+    /// A generator from `seed`.
+    pub fn new(seed: &[u8]) -> Self {
+        Self {
+            seed: seed.to_vec(),
+            counter: 0,
+        }
+    }
+
+    /// `n` bytes.
+    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
+        let mut input = self.seed.clone();
+        input.extend_from_slice(&self.counter.to_be_bytes());
+        self.counter += 1;
+        aiootp_core::xof::shake_256(&input, n)
+    }
+
+    /// A number in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: u64) -> u64 {
+        let b = self.bytes(8);
+        u64::from_be_bytes(b.try_into().unwrap_or([0; 8])) % n.max(1)
+    }
+
+    /// An index into a slice of `len` items.
+    pub fn index(&mut self, len: usize) -> usize {
+        usize::try_from(self.below(len as u64)).unwrap_or(0)
+    }
+}
