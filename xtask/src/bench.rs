@@ -1,6 +1,6 @@
 //! `cargo xtask bench [--json PATH] [--quick] [--no-reference] [--no-memory]`.
 //!
-//! Measures, in one run: the time of one Keccak-f[1600] permutation of the
+//! Measures, in one run: the time of one `Keccak-f[1600]` permutation of the
 //! backend the cipher uses; Rust throughput per op and size; the bound
 //! `size / (P · t_perm)` from the exact permutation count P of the message
 //! (spec chunky2048 §12); and the reference's throughput, timed the same way
@@ -120,7 +120,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Nanoseconds per Keccak-f[1600] through the `keccak` crate, which `shake` calls.
+/// Nanoseconds per `Keccak-f[1600]` through the `keccak` crate, which `shake` calls.
 fn permutation_ns(n: u32) -> f64 {
     let k = keccak::Keccak::new();
     let mut state = [0u64; 25];
@@ -189,10 +189,10 @@ fn prepare(op: &str, key: &[u8], data: &[u8]) -> Result<Input, String> {
     })
 }
 
-fn stream_encrypt(
-    key: &[u8],
-    data: &[u8],
-) -> Result<([u8; 16], [u8; 16], Vec<u8>, [u8; 32]), String> {
+/// `(salt, iv, packets, tag)` of a stream.
+type StreamParts = ([u8; 16], [u8; 16], Vec<u8>, [u8; 32]);
+
+fn stream_encrypt(key: &[u8], data: &[u8]) -> Result<StreamParts, String> {
     let e = |e: aiootp_chunky2048::Error| e.to_string();
     let cipher = Chunky2048::new(key).map_err(e)?;
     let salt: [u8; 16] = aiootp_core::rand::random_array().map_err(|e| e.to_string())?;

@@ -6,6 +6,9 @@
 //! - `fuzz [--seconds S]`: every fuzz target for S seconds.
 //! - `test`: what CI runs (fmt, clippy, tests, kat, interop, fuzz smoke).
 
+// Benchmark arithmetic moves between counts and seconds on purpose.
+#![allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+
 mod bench;
 mod fuzz;
 mod interop;

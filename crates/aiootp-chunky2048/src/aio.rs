@@ -171,7 +171,7 @@ impl AsyncDecipherStream {
     /// # Errors
     /// As [`DecipherStream::buffer`].
     pub async fn buffer(&mut self, data: &[u8]) -> Result<&mut Self> {
-        if data.is_empty() || data.len() % PACKETSIZE != 0 {
+        if data.is_empty() || !data.len().is_multiple_of(PACKETSIZE) {
             return Err(Error::InvalidBufferSize { len: data.len() });
         }
         for (batch, chunk) in data.chunks(YIELD_EVERY * PACKETSIZE).enumerate() {

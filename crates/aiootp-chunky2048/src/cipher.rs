@@ -284,7 +284,7 @@ impl Chunky2048 {
 /// [`Error::InvalidCiphertextLength`].
 pub fn check_ciphertext_len(len: usize) -> Result<()> {
     let body_len = len.saturating_sub(HEADER_BYTES);
-    if body_len == 0 || body_len % BLOCKSIZE != 0 {
+    if body_len == 0 || !body_len.is_multiple_of(BLOCKSIZE) {
         return Err(Error::InvalidCiphertextLength { len });
     }
     Ok(())

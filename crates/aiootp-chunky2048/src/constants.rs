@@ -64,6 +64,7 @@ mod tests {
     use aiootp_core::encoding::{PackParams, canonical_pack};
 
     #[test]
+    #[allow(clippy::cast_possible_truncation)] // small constants, checked by the result
     fn metadata_is_the_packed_parameters() {
         let epoch_ns = aiootp_core::EPOCH_NS.to_be_bytes();
         let mut epoch16 = [0u8; 16];

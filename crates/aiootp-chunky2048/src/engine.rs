@@ -215,7 +215,8 @@ impl Engine {
     fn decrypt_first(&mut self, block: &mut Block) {
         let ciphertext = *block;
         xor_in_place(block, &self.primer[..]);
-        self.synthetic_iv_key(&block[..INNER_HEADER_BYTES].to_owned());
+        let header: [u8; INNER_HEADER_BYTES] = crate::cipher::fixed(&block[..INNER_HEADER_BYTES]);
+        self.synthetic_iv_key(&header);
         self.shmac.update(&ciphertext);
         let middle = &self.last_key[HALF_HEADER..BLOCKSIZE - HALF_HEADER];
         xor_in_place(&mut block[INNER_HEADER_BYTES..], middle);
@@ -268,7 +269,7 @@ pub fn block_id(
     }
     let mut x = block_id_state().clone();
     x.update(mac_digest);
-    x.update(&[size as u8]);
+    x.update(&[u8::try_from(size).unwrap_or(u8::MAX)]);
     x.update(&(aad.len() as u64).to_be_bytes());
     x.update(aad);
     x.update(&(block.len() as u64).to_be_bytes());

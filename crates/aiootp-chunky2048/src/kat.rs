@@ -587,10 +587,10 @@ fn check_negative_stream(case: &Value, cipher: &Chunky2048, aad: &[u8], ttl: u64
     if !want_step.is_empty() && step != want_step {
         return Err(format!("failed in {step}, want {want_step}"));
     }
-    if let (Some(want), Some(got)) = (want_at, at) {
-        if i64::try_from(got).ok() != Some(want) {
-            return Err(format!("failed at packet {got}, want {want}"));
-        }
+    if let (Some(want), Some(got)) = (want_at, at)
+        && i64::try_from(got).ok() != Some(want)
+    {
+        return Err(format!("failed at packet {got}, want {want}"));
     }
     Ok(())
 }

@@ -29,7 +29,7 @@ pub(crate) fn write_end_padding(out: &mut [u8], random: &[u8], data_len: usize) 
     let fill = size - 1;
     out[..fill].copy_from_slice(&random[random.len() - fill..]);
     // `size % 256` fits a byte: 256 is written as 0.
-    out[fill] = (size % BLOCKSIZE) as u8;
+    out[fill] = u8::try_from(size % BLOCKSIZE).unwrap_or(0);
 }
 
 /// Where the user data ends in a padded plaintext of `padded_len` bytes

@@ -406,7 +406,7 @@ impl DecipherStream {
     /// ones before it in `data`. The stream stays usable: buffering the
     /// genuine packet and the rest afterwards completes it.
     pub fn buffer(&mut self, data: &[u8]) -> Result<&mut Self> {
-        if data.is_empty() || data.len() % PACKETSIZE != 0 {
+        if data.is_empty() || !data.len().is_multiple_of(PACKETSIZE) {
             return Err(Error::InvalidBufferSize { len: data.len() });
         }
         for (packet_index, packet) in data.chunks_exact(PACKETSIZE).enumerate() {

@@ -131,7 +131,7 @@ pub fn filename_to_bytes(name: &str, size: usize) -> Result<Option<Vec<u8>>> {
             .ok()
             .and_then(|c| BASE38_TABLE.iter().position(|&t| t == c))
             .ok_or(Error::InvalidBase38 { character: ch })?;
-        let mut carry = digit as u32;
+        let mut carry = u32::try_from(digit).unwrap_or(u32::MAX);
         for b in num.iter_mut().rev() {
             let cur = u32::from(*b) * 38 + carry;
             *b = (cur & 0xff) as u8;
