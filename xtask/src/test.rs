@@ -8,12 +8,28 @@ use std::time::Instant;
 pub fn main(args: &[String]) -> Result<(), String> {
     let fast = args.iter().any(|a| a == "--fast");
     let started = Instant::now();
-    let step = |name: &str| eprintln!("\n==> {name} ({:.0} s so far)", started.elapsed().as_secs_f64());
+    let step = |name: &str| {
+        eprintln!(
+            "\n==> {name} ({:.0} s so far)",
+            started.elapsed().as_secs_f64()
+        )
+    };
 
     step("cargo fmt --check");
     util::run("cargo", &["fmt", "--all", "--", "--check"])?;
     step("cargo clippy -D warnings");
-    util::run("cargo", &["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"])?;
+    util::run(
+        "cargo",
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
     step("cargo doc (warnings are errors)");
     let status = std::process::Command::new("cargo")
         .args(["doc", "--workspace", "--no-deps", "--all-features"])
@@ -25,7 +41,10 @@ pub fn main(args: &[String]) -> Result<(), String> {
         return Err("cargo doc reported warnings".into());
     }
     step("cargo test (unit, property, doc and vector tests)");
-    util::run("cargo", &["test", "--workspace", "--all-features", "--release"])?;
+    util::run(
+        "cargo",
+        &["test", "--workspace", "--all-features", "--release"],
+    )?;
     step("known-answer tests");
     crate::kat::main(&[])?;
     step("interop with the reference");
@@ -34,6 +53,9 @@ pub fn main(args: &[String]) -> Result<(), String> {
         step("fuzz smoke run");
         crate::fuzz::main(&["--seconds".into(), "10".into()])?;
     }
-    eprintln!("\nxtask test: every step passed in {:.0} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "\nxtask test: every step passed in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

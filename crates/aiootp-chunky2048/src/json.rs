@@ -187,6 +187,17 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn float_repr_round_trips(bits in proptest::prelude::any::<u64>()) {
+            let f = f64::from_bits(bits);
+            proptest::prop_assume!(f.is_finite());
+            let text = python_float_repr(f);
+            let back: f64 = serde_json::from_str(&text).unwrap();
+            proptest::prop_assert_eq!(back.to_bits(), f.to_bits(), "{}", text);
+        }
+    }
+
     #[test]
     fn strings_and_containers_like_python() {
         let v: Value =

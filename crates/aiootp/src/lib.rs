@@ -1,0 +1,48 @@
+//! **aiootp for Rust**: the SHA-3-based toolkit of the Python package
+//! aiootp 0.22.0, byte-compatible with it, under one import.
+//!
+//! ```
+//! use aiootp::{Chunky2048, generate_key};
+//!
+//! let key = generate_key(168)?;
+//! let cipher = Chunky2048::new(key.expose())?;
+//!
+//! let ciphertext = cipher.bytes_encrypt(b"data", b"aad")?;   // Python can decrypt this
+//! assert_eq!(cipher.bytes_decrypt(&ciphertext, b"aad", 0)?, b"data");
+//!
+//! let token = cipher.make_token(b"data", b"")?;
+//! assert_eq!(cipher.read_token(token, b"", 60)?, b"data");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! | Python (`aiootp`) | Rust |
+//! |---|---|
+//! | `Chunky2048(key).bytes_encrypt(data, aad=a)` | [`Chunky2048::bytes_encrypt`]`(data, a)` |
+//! | `bytes_decrypt(ct, key, aad=a, ttl=t)` | [`bytes_decrypt`]`(ct, key, a, t)` |
+//! | `json_encrypt` / `json_decrypt` | [`Chunky2048::json_encrypt`] / [`Chunky2048::json_decrypt`] |
+//! | `make_token` / `read_token` | [`Chunky2048::make_token`] / [`Chunky2048::read_token`] |
+//! | `CipherStream` / `DecipherStream` | [`CipherStream`] / [`DecipherStream`] |
+//! | `AsyncCipherStream` / `AsyncDecipherStream` | `aio::AsyncCipherStream` / `aio::AsyncDecipherStream` (feature `tokio`) |
+//! | `hash_bytes`, `Domains`, `csprng`, `generate_key` | [`hash_bytes`], [`Domains`], [`csprng`], [`generate_key`] |
+#![forbid(unsafe_code)]
+
+pub use aiootp_core as core;
+pub use aiootp_core::{
+    Clock, Domains, FixedClock, SecretBytes, SystemClock, bytes_are_equal, csprng, encode_constant,
+    generate_key, hash_bytes, token_bytes,
+};
+
+#[cfg(feature = "chunky2048")]
+pub use aiootp_chunky2048 as chunky2048;
+#[cfg(feature = "chunky2048")]
+pub use aiootp_chunky2048::{
+    Chunky2048, CipherStream, DecipherStream, Packet, StreamShmac, bytes_decrypt, bytes_encrypt,
+};
+#[cfg(feature = "json")]
+pub use aiootp_chunky2048::{json_decrypt, json_encrypt};
+
+/// The async (tokio) face.
+#[cfg(feature = "tokio")]
+pub mod aio {
+    pub use aiootp_chunky2048::aio::*;
+}
