@@ -63,8 +63,10 @@ pub fn main(args: &[String]) -> Result<(), String> {
     let samples = if o.quick { 1 } else { 3 };
 
     let perm_ns = permutation_ns(if o.quick { 200_000 } else { 2_000_000 });
+    let crate_ns = keccak_crate_ns(if o.quick { 200_000 } else { 2_000_000 });
     println!(
-        "Keccak-f[1600]: {perm_ns:.1} ns per permutation (keccak crate, the cipher's backend)"
+        "Keccak-f[1600]: {perm_ns:.1} ns per permutation ({}; the keccak crate: {crate_ns:.1} ns)",
+        aiootp_core::keccak::backend_name()
     );
     let reference = if o.reference {
         reference_rows(&sizes, min_time, samples)?
@@ -99,7 +101,8 @@ pub fn main(args: &[String]) -> Result<(), String> {
                              "reference_mb_s": reference_mb_s, "permutations": permutations(op, size)}));
         }
     }
-    let mut report = json!({"perm_ns": perm_ns, "rows": rows});
+    let mut report = json!({"perm_ns": perm_ns, "keccak_crate_perm_ns": crate_ns,
+        "backend": aiootp_core::keccak::backend_name(), "rows": rows});
     if o.memory {
         let size: u64 = if o.quick { 64 << 20 } else { 1 << 30 };
         let rss = memory_run(size)?;
@@ -120,13 +123,24 @@ pub fn main(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Nanoseconds per `Keccak-f[1600]` through the `keccak` crate, which `shake` calls.
+/// Nanoseconds per `Keccak-f[1600]` of the permutation the cipher uses.
 fn permutation_ns(n: u32) -> f64 {
+    time_permutation(aiootp_core::keccak::f1600_fn(), n)
+}
+
+/// Nanoseconds per permutation of the `keccak` crate, for comparison.
+fn keccak_crate_ns(n: u32) -> f64 {
     let k = keccak::Keccak::new();
+    let mut ns = 0.0;
+    k.with_f1600(|f| ns = time_permutation(f, n));
+    ns
+}
+
+fn time_permutation(f: fn(&mut [u64; 25]), n: u32) -> f64 {
     let mut state = [0u64; 25];
-    k.with_f1600(|f| (0..10_000).for_each(|_| f(&mut state)));
+    (0..10_000).for_each(|_| f(&mut state));
     let start = Instant::now();
-    k.with_f1600(|f| (0..n).for_each(|_| f(&mut state)));
+    (0..n).for_each(|_| f(&mut state));
     let ns = start.elapsed().as_nanos() as f64 / f64::from(n);
     std::hint::black_box(state);
     ns

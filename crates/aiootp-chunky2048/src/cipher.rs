@@ -52,18 +52,20 @@ impl MessageRandomness {
     /// # Errors
     /// [`Error::Core`] if the CSPRNG fails or the clock is out of range.
     pub fn generate(clock: &dyn Clock) -> Result<Self> {
-        let mut r = Self {
-            salt: [0; SALT_BYTES],
-            iv: [0; IV_BYTES],
+        // One system call for every random byte of the message.
+        let mut random =
+            zeroize::Zeroizing::new([0u8; SALT_BYTES + IV_BYTES + SIV_KEY_BYTES + BLOCKSIZE]);
+        aiootp_core::rand::fill(&mut random[..])?;
+        let (salt, rest) = random.split_at(SALT_BYTES);
+        let (iv, rest) = rest.split_at(IV_BYTES);
+        let (siv_key, extra_padding) = rest.split_at(SIV_KEY_BYTES);
+        Ok(Self {
+            salt: fixed(salt),
+            iv: fixed(iv),
             timestamp: clock.timestamp_seconds_4()?,
-            siv_key: [0; SIV_KEY_BYTES],
-            extra_padding: [0; BLOCKSIZE],
-        };
-        aiootp_core::rand::fill(&mut r.salt)?;
-        aiootp_core::rand::fill(&mut r.iv)?;
-        aiootp_core::rand::fill(&mut r.siv_key)?;
-        aiootp_core::rand::fill(&mut r.extra_padding)?;
-        Ok(r)
+            siv_key: fixed(siv_key),
+            extra_padding: fixed(extra_padding),
+        })
     }
 
     /// The inner header `timestamp ‖ siv_key`.

@@ -5,8 +5,8 @@
 use crate::constants::*;
 use crate::error::{Error, Result};
 use crate::kdf::{KeyAadBundle, block_id_state};
+use aiootp_core::xof::Shake128;
 use aiootp_core::xof::digest_into;
-use shake::{Shake128, Update};
 use zeroize::{Zeroize, Zeroizing};
 
 /// One 256-byte block.

@@ -7,10 +7,9 @@
 use crate::constants::*;
 use crate::error::{Error, Result};
 use aiootp_core::encode_constant;
-use aiootp_core::encoding::{PackParams, canonical_pack_into, encode_key_into, fullblock_ljust};
-use shake::{Shake128, Update};
+use aiootp_core::encoding::{PackParams, canonical_pack_into};
+use aiootp_core::xof::Shake128;
 use std::sync::OnceLock;
-use zeroize::Zeroizing;
 
 /// The process-wide salted states: seed, left, right, mac, block id.
 struct SaltedStates {
@@ -85,13 +84,13 @@ impl KeySchedule {
             return Err(Error::KeyTooShort { len: key.len() });
         }
         let s = salted();
+        // encode_key(key, 168, pad), streamed into the state without a copy of the key.
         let keyed = |base: &Shake128, pad: u8| {
-            let mut encoded =
-                Zeroizing::new(Vec::with_capacity(key.len() + 17 + SHAKE_128_BLOCKSIZE));
-            // Non-empty key checked above; encode_key cannot fail.
-            let _ = encode_key_into(&mut encoded, key, SHAKE_128_BLOCKSIZE, pad);
             let mut x = base.clone();
-            x.update(&encoded);
+            x.update(key);
+            x.update(&(key.len() as u64).to_le_bytes());
+            x.update(&(SHAKE_128_BLOCKSIZE as u64).to_le_bytes());
+            absorb_padding(&mut x, key.len() + 16, pad, true);
             x
         };
         Ok(Self {
@@ -119,6 +118,16 @@ pub fn summary(salt: &[u8; SALT_BYTES], aad: &[u8], iv: &[u8; IV_BYTES]) -> Resu
     };
     canonical_pack_into(&mut out, [&salt[..], aad, &iv[..], &METADATA], p);
     Ok(out)
+}
+
+/// Absorbs the padding that brings `len` absorbed bytes to a multiple of
+/// 168: `encode_key` always appends one pad byte first (`always_one`);
+/// `fullblock_ljust` adds none to an exact multiple.
+fn absorb_padding(x: &mut Shake128, len: usize, pad: u8, always_one: bool) {
+    let len = len + usize::from(always_one);
+    let fill = (SHAKE_128_BLOCKSIZE - len % SHAKE_128_BLOCKSIZE) % SHAKE_128_BLOCKSIZE;
+    let pads = [pad; SHAKE_128_BLOCKSIZE + 1];
+    x.update(&pads[..fill + usize::from(always_one)]);
 }
 
 /// The one-use key material of a single message: the four states with the
@@ -154,11 +163,11 @@ impl KeyAadBundle {
         iv: [u8; IV_BYTES],
     ) -> Result<Self> {
         let summary = summary(&salt, aad, &iv)?;
+        // fullblock_ljust(summary, 168, pad), then the seed KDF's offset.
         let absorb = |base: &Shake128, pad: u8, extra: &[u8]| {
-            let mut padded = summary.clone();
-            fullblock_ljust(&mut padded, SHAKE_128_BLOCKSIZE, pad);
             let mut x = base.clone();
-            x.update(&padded);
+            x.update(&summary);
+            absorb_padding(&mut x, summary.len(), pad, false);
             x.update(extra);
             x
         };

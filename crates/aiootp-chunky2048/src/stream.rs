@@ -115,8 +115,8 @@ pub struct CipherStream {
     aad: Vec<u8>,
     salt: [u8; SALT_BYTES],
     iv: [u8; IV_BYTES],
-    /// Given by hazmat callers; otherwise drawn at `finalize`.
-    extra_padding: Option<Zeroizing<[u8; BLOCKSIZE]>>,
+    /// The random bytes the end padding is cut from (drawn with the salt).
+    extra_padding: Zeroizing<[u8; BLOCKSIZE]>,
 }
 
 impl core::fmt::Debug for CipherStream {
@@ -136,11 +136,7 @@ impl CipherStream {
     /// # Errors
     /// [`Error::AadTooLong`], or [`Error::Core`] if the CSPRNG or clock fails.
     pub fn new(cipher: &Chunky2048, aad: &[u8]) -> Result<Self> {
-        let mut r = MessageRandomness::generate(cipher.clock())?;
-        r.extra_padding = [0; BLOCKSIZE];
-        let mut s = Self::with_randomness(cipher, aad, r)?;
-        s.extra_padding = None;
-        Ok(s)
+        Self::with_randomness(cipher, aad, MessageRandomness::generate(cipher.clock())?)
     }
 
     /// A stream under a caller-chosen salt (the reference's `salt=`); the iv
@@ -151,9 +147,7 @@ impl CipherStream {
     pub fn with_salt(cipher: &Chunky2048, salt: [u8; SALT_BYTES], aad: &[u8]) -> Result<Self> {
         let mut r = MessageRandomness::generate(cipher.clock())?;
         r.salt = salt;
-        let mut s = Self::with_randomness(cipher, aad, r)?;
-        s.extra_padding = None;
-        Ok(s)
+        Self::with_randomness(cipher, aad, r)
     }
 
     pub(crate) fn with_randomness(
@@ -172,7 +166,7 @@ impl CipherStream {
             aad: aad.to_vec(),
             salt: r.salt,
             iv: r.iv,
-            extra_padding: Some(Zeroizing::new(r.extra_padding)),
+            extra_padding: Zeroizing::new(r.extra_padding),
         })
     }
 
@@ -256,17 +250,9 @@ impl CipherStream {
     /// Flushes the rest, pads the last block, and finishes the tag.
     ///
     /// # Errors
-    /// [`Error::Core`] if the CSPRNG fails while drawing the padding.
+    /// None today; the `Result` keeps room for I/O-backed streams.
     pub fn finalize(mut self) -> Result<(Vec<Packet>, StreamShmac)> {
         let mut packets: Vec<Packet> = core::iter::from_fn(|| self.next_packet()).collect();
-        let random = match self.extra_padding.take() {
-            Some(r) => r,
-            None => {
-                let mut r = Zeroizing::new([0u8; BLOCKSIZE]);
-                aiootp_core::rand::fill(&mut r[..])?;
-                r
-            }
-        };
         let tail_len = self.pending.len() - self.start;
         let pad = padding_size(self.byte_count);
         debug_assert_eq!(tail_len + pad, BLOCKSIZE);
@@ -275,7 +261,7 @@ impl CipherStream {
             .copy_from_slice(&self.pending[self.start..]);
         write_end_padding(
             &mut packet[BLOCK_ID_BYTES + tail_len..],
-            &random[..],
+            &self.extra_padding[..],
             self.byte_count,
         );
         self.seal(&mut packet);

@@ -1,6 +1,8 @@
 //! Property tests of every decrypt path: the result is the right plaintext
 //! or a typed error, never a panic and never unauthenticated plaintext.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 use aiootp_chunky2048::framing::{DecryptReader, EncryptWriter};
 use aiootp_chunky2048::hazmat::{self, MessageRandomness};
 use aiootp_chunky2048::{Chunky2048, CipherStream, DecipherStream, Error, PACKETSIZE};

@@ -1,5 +1,7 @@
 //! Every case of the shared Chunky2048 vector file through [`kat::check_case`].
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 use aiootp_chunky2048::kat::{Outcome, check_case};
 
 #[test]

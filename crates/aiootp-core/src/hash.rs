@@ -4,7 +4,6 @@ use crate::encoding::{PackParams, canonical_pack_into, encode_key_into};
 use crate::error::{Error, Result};
 use crate::xof;
 use sha3::Digest;
-use shake::Update;
 
 /// The hash functions `hash_bytes` (and `DomainKDF`) can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -74,11 +73,7 @@ impl Hasher {
             Self::Sha3_256 => sha3::Sha3_256::digest(data).to_vec(),
             Self::Sha3_512 => sha3::Sha3_512::digest(data).to_vec(),
             Self::Shake128 => xof::shake_128(data, size),
-            Self::Shake256 => {
-                let mut x = xof::Shake256::default();
-                x.update(data);
-                xof::digest(&x, size)
-            }
+            Self::Shake256 => xof::shake_256(data, size),
         }
     }
 }

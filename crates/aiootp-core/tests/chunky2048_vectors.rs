@@ -1,6 +1,8 @@
 //! The primitive cases of the Chunky2048 vector file (`encode_constant`,
 //! `canonical_pack`, `encode_key`, and the `meta` constants), driven by kind.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 use aiootp_core::encode_constant;
 use aiootp_core::encoding::{PackParams, canonical_pack, encode_key};
 use serde_json::Value;

@@ -41,7 +41,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let t = Instant::now();
-    let data: Vec<u8> = (0..4_000_000u32).map(|i| (i % 253) as u8).collect();
+    let data: Vec<u8> = (0..4_000_000u32)
+        .map(|i| i.to_le_bytes()[0] ^ i.to_le_bytes()[2])
+        .collect();
     let mut enc = CipherStream::new(&cipher, b"stream")?;
     let mut wire = Vec::new();
     for chunk in data.chunks(65_536) {
