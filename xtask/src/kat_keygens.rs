@@ -6,6 +6,7 @@
 
 use crate::kat::KatTally;
 use aiootp_chunky2048::kat::Outcome;
+use aiootp_core::DomainKdf;
 use aiootp_core::encoding::{PackParams, canonical_pack, encode_key, xi_mix};
 use aiootp_core::hash::{Hasher, hash_bytes_with};
 use serde_json::Value;
@@ -51,14 +52,25 @@ fn at<'a>(json: &'a Value, dotted: &str) -> Option<&'a Value> {
     dotted.split('.').try_fold(json, |v, k| v.get(k))
 }
 
-pub fn run(name: &str, json: &Value, _large: bool, tally: &mut KatTally) {
+pub fn run(name: &str, json: &Value, large: bool, tally: &mut KatTally) {
+    let word_list = at(json, "constants.word_list.words")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     for &array in CASE_ARRAYS {
         let Some(cases) = at(json, array).and_then(Value::as_array) else {
             continue;
         };
         for (i, case) in cases.iter().enumerate() {
             let id = format!("{name}#{array}[{i}]");
-            tally_case(tally, &id, check(array, case));
+            let outcome = match array {
+                "passcrypt_new_large" if !large => {
+                    Outcome::Skipped("slow: run with --large".into())
+                }
+                "mnemonic" => result(crate::kat_passcrypt::mnemonic_case(case, &word_list)),
+                _ => check(array, case),
+            };
+            tally_case(tally, &id, outcome);
         }
     }
     for &object in STANDALONE {
@@ -83,25 +95,37 @@ fn tally_case(tally: &mut KatTally, id: &str, outcome: Outcome) {
     }
 }
 
+fn result(r: R) -> Outcome {
+    match r {
+        Ok(()) => Outcome::Passed,
+        Err(e) if e.starts_with("skip:") => Outcome::Skipped(e),
+        Err(e) => Outcome::Failed(e),
+    }
+}
+
 fn check(array: &str, case: &Value) -> Outcome {
     let result = match array {
+        "passcrypt_new" | "passcrypt_new_large" => crate::kat_passcrypt::new_case(case),
+        "passcrypt_upstream_vectors" => crate::kat_passcrypt::upstream_case(case),
+        "passcrypt_hash_passphrase" => crate::kat_passcrypt::hash_passphrase_case(case),
+        "passcrypt_verify" => crate::kat_passcrypt::verify_case(case),
+        "passcrypt_errors" => crate::kat_passcrypt::errors_case(case),
         "encodings.encode_key" => encode_key_case(case),
         "encodings.canonical_pack" => canonical_pack_case(case),
         "encodings.xi_mix" => xi_mix_case(case),
         "encodings.encode_constant" => encode_constant_case(case),
         "constants.domains" => domain_case(case),
         "hash_bytes" => hash_bytes_case(case),
+        "domain_kdf" => domain_kdf_case(case),
+        "keyed_choices" => keyed_choices_case(case),
         _ => return Outcome::Skipped("not built yet".into()),
     };
-    match result {
-        Ok(()) => Outcome::Passed,
-        Err(e) => Outcome::Failed(e),
-    }
+    self::result(result)
 }
 
-type R = Result<(), String>;
+pub type R = Result<(), String>;
 
-fn hex(case: &Value, name: &str) -> Result<Vec<u8>, String> {
+pub fn hex(case: &Value, name: &str) -> Result<Vec<u8>, String> {
     let s = case
         .get(name)
         .and_then(Value::as_str)
@@ -109,14 +133,14 @@ fn hex(case: &Value, name: &str) -> Result<Vec<u8>, String> {
     hex::decode(s).map_err(|e| format!("`{name}`: {e}"))
 }
 
-fn int(case: &Value, name: &str) -> Result<usize, String> {
+pub fn int(case: &Value, name: &str) -> Result<usize, String> {
     case.get(name)
         .and_then(Value::as_u64)
         .and_then(|n| usize::try_from(n).ok())
         .ok_or_else(|| format!("missing integer `{name}`"))
 }
 
-fn hex_items(case: &Value, name: &str) -> Result<Vec<Vec<u8>>, String> {
+pub fn hex_items(case: &Value, name: &str) -> Result<Vec<Vec<u8>>, String> {
     case.get(name)
         .and_then(Value::as_array)
         .ok_or_else(|| format!("missing `{name}`"))?
@@ -129,7 +153,7 @@ fn hex_items(case: &Value, name: &str) -> Result<Vec<Vec<u8>>, String> {
         .collect()
 }
 
-fn same(got: &[u8], want: &[u8]) -> R {
+pub fn same(got: &[u8], want: &[u8]) -> R {
     if got == want {
         Ok(())
     } else {
@@ -225,4 +249,80 @@ fn hash_bytes_case(c: &Value) -> R {
     )
     .map_err(|e| e.to_string())?;
     same(&out, &hex(c, "out")?)
+}
+
+/// Applies a `domain_kdf`-format op list to `kdf`, checking every output.
+pub fn run_kdf_ops(kdf: &mut DomainKdf, ops: &[Value]) -> R {
+    for (i, op) in ops.iter().enumerate() {
+        let name = op
+            .get("op")
+            .and_then(Value::as_str)
+            .ok_or("op without name")?;
+        let got = match name {
+            "update" => {
+                let items = hex_items(op, "payload")?;
+                let refs: Vec<&[u8]> = items.iter().map(Vec::as_slice).collect();
+                kdf.update(&refs).map_err(|e| e.to_string())?;
+                continue;
+            }
+            "update_key" => {
+                kdf.update_key(&hex(op, "entropy")?)
+                    .map_err(|e| e.to_string())?;
+                continue;
+            }
+            "sha3_256" => kdf.sha3_256(&hex(op, "context")?).to_vec(),
+            "sha3_512" => kdf.sha3_512(&hex(op, "context")?).to_vec(),
+            "shake_128" => kdf
+                .shake_128(int(op, "size")?, &hex(op, "context")?)
+                .map_err(|e| e.to_string())?,
+            "shake_256" => kdf
+                .shake_256(int(op, "size")?, &hex(op, "context")?)
+                .map_err(|e| e.to_string())?,
+            other => return Err(format!("unknown op {other}")),
+        };
+        same(&got, &hex(op, "out")?).map_err(|e| format!("op {i} ({name}): {e}"))?;
+    }
+    Ok(())
+}
+
+fn domain_kdf_case(c: &Value) -> R {
+    let payload = hex_items(c, "payload")?;
+    let refs: Vec<&[u8]> = payload.iter().map(Vec::as_slice).collect();
+    let mut kdf =
+        DomainKdf::new(&hex(c, "domain")?, &refs, &hex(c, "key")?).map_err(|e| e.to_string())?;
+    same(kdf.internal_key(), &hex(c, "internal_key_after_init")?)
+        .map_err(|e| format!("key after init: {e}"))?;
+    let ops = c
+        .get("ops")
+        .and_then(Value::as_array)
+        .ok_or("missing `ops`")?;
+    run_kdf_ops(&mut kdf, ops)?;
+    same(kdf.internal_key(), &hex(c, "internal_key_at_end")?)
+        .map_err(|e| format!("key at end: {e}"))
+}
+
+fn keyed_choices_case(c: &Value) -> R {
+    let got = aiootp_core::keyed_choices(
+        int(c, "choices_len")?,
+        int(c, "selection_size")?,
+        &hex(c, "domain")?,
+        &hex(c, "key")?,
+    )
+    .map_err(|e| e.to_string())?;
+    let want: Vec<usize> = c
+        .get("indexes")
+        .and_then(Value::as_array)
+        .ok_or("missing `indexes`")?
+        .iter()
+        .map(|v| {
+            v.as_u64()
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or("bad index")
+        })
+        .collect::<Result<_, _>>()?;
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("got {got:?}, want {want:?}"))
+    }
 }

@@ -15,6 +15,7 @@ mod interop;
 mod kat;
 mod kat_db;
 mod kat_keygens;
+mod kat_passcrypt;
 mod test;
 mod util;
 

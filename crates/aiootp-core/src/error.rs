@@ -40,6 +40,8 @@ pub enum Error {
     /// The clock reads a time the 4-byte seconds field cannot hold
     /// (before 2023-01-01 or after 2159).
     ClockOutOfRange,
+    /// `DomainKdf::update` was called with no items.
+    EmptyUpdate,
     /// The operating system's random number generator failed.
     Rng(getrandom::Error),
 }
@@ -67,6 +69,7 @@ impl fmt::Display for Error {
             Self::ClockOutOfRange => f.write_str(
                 "the system clock is outside 2023-01-01..2159: aiootp timestamps cannot hold it",
             ),
+            Self::EmptyUpdate => f.write_str("The update payload value must not be empty."),
             Self::Rng(e) => write!(
                 f,
                 "the operating system random number generator failed: {e}"

@@ -130,6 +130,18 @@ pub fn hash_bytes_with(
     Ok(hasher.run(&data, size))
 }
 
+/// Plain SHA3-256 (no framing), as `hashlib.sha3_256(data).digest()`.
+#[must_use]
+pub fn sha3_256(data: &[u8]) -> [u8; 32] {
+    sha3::Sha3_256::digest(data).into()
+}
+
+/// Plain SHA3-512 (no framing), as `hashlib.sha3_512(data).digest()`.
+#[must_use]
+pub fn sha3_512(data: &[u8]) -> [u8; 64] {
+    sha3::Sha3_512::digest(data).into()
+}
+
 /// `hash_bytes(*items)` with the reference's defaults: SHA3-512, no key,
 /// 64 bytes.
 ///
