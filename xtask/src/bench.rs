@@ -32,9 +32,13 @@ struct Options {
     quick: bool,
     reference: bool,
     memory: bool,
+    passcrypt: bool,
 }
 
 pub fn main(args: &[String]) -> Result<(), String> {
+    if args.first().map(String::as_str) == Some("--passcrypt-child") {
+        return crate::bench_passcrypt::child(&args[1..]);
+    }
     if args.first().map(String::as_str) == Some("--memory-child") {
         return memory_child(args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1 << 30));
     }
@@ -43,6 +47,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
         quick: false,
         reference: true,
         memory: true,
+        passcrypt: true,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -51,6 +56,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
             "--quick" => o.quick = true,
             "--no-reference" => o.reference = false,
             "--no-memory" => o.memory = false,
+            "--no-passcrypt" => o.passcrypt = false,
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
@@ -101,6 +107,12 @@ pub fn main(args: &[String]) -> Result<(), String> {
                              "reference_mb_s": reference_mb_s, "permutations": permutations(op, size)}));
         }
     }
+    let passcrypt_rows = if o.passcrypt {
+        crate::bench_passcrypt::rows(perm_ns, o.reference, o.quick)?
+    } else {
+        Vec::new()
+    };
+    rows.extend(passcrypt_rows);
     let mut report = json!({"perm_ns": perm_ns, "keccak_crate_perm_ns": crate_ns,
         "backend": aiootp_core::keccak::backend_name(), "rows": rows});
     if o.memory {

@@ -53,7 +53,20 @@ fn at<'a>(json: &'a Value, dotted: &str) -> Option<&'a Value> {
 }
 
 pub fn run(name: &str, json: &Value, large: bool, tally: &mut KatTally) {
+    let seq_indexes: Option<crate::kat_guid::SequenceIndexes> = std::fs::read(name)
+        .ok()
+        .and_then(|t| serde_json::from_slice(&t).ok());
     let word_list = at(json, "constants.word_list.words")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if let Err(e) = crate::kat_guid::check_primes(json) {
+        tally.failed += 1;
+        tally
+            .failures
+            .push(format!("{name}#constants.prime_groups_by_bits: {e}"));
+    }
+    let ed_keys = at(json, "ed25519.keys")
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
@@ -68,18 +81,27 @@ pub fn run(name: &str, json: &Value, large: bool, tally: &mut KatTally) {
                     Outcome::Skipped("slow: run with --large".into())
                 }
                 "mnemonic" => result(crate::kat_passcrypt::mnemonic_case(case, &word_list)),
+                "sequence_id" => result(crate::kat_guid::sequence_id_case(
+                    case,
+                    seq_indexes.as_ref().and_then(|s| s.of(i)),
+                )),
+                "ed25519.errors" => result(crate::kat_asym::ed25519_error(case, &ed_keys)),
                 _ => check(array, case),
             };
             tally_case(tally, &id, outcome);
         }
     }
     for &object in STANDALONE {
-        if at(json, object).is_some() {
-            tally_case(
-                tally,
-                &format!("{name}#{object}"),
-                Outcome::Skipped("not built yet".into()),
-            );
+        if let Some(case) = at(json, object) {
+            let outcome = result(match object {
+                "x25519.rfc7748_6_1" => crate::kat_asym::rfc7748(case),
+                "ed25519.rfc8032_test1" => crate::kat_asym::rfc8032(case),
+                "dh2" => crate::kat_asym::dh2_case(case),
+                "dh3" => crate::kat_asym::dh3_case(case),
+                "randomness_shapes" => crate::kat_asym::randomness_shapes(case),
+                other => Err(format!("skip: {other}")),
+            });
+            tally_case(tally, &format!("{name}#{object}"), outcome);
         }
     }
 }
@@ -110,6 +132,13 @@ fn check(array: &str, case: &Value) -> Outcome {
         "passcrypt_hash_passphrase" => crate::kat_passcrypt::hash_passphrase_case(case),
         "passcrypt_verify" => crate::kat_passcrypt::verify_case(case),
         "passcrypt_errors" => crate::kat_passcrypt::errors_case(case),
+        "guid" => crate::kat_guid::guid_case(case),
+        "guid_errors" => crate::kat_guid::guid_error_case(case),
+        "misc_errors" => crate::kat_guid::misc_error_case(case),
+        "x25519.keys" => crate::kat_asym::x25519_key(case),
+        "x25519.exchanges" => crate::kat_asym::x25519_exchange(case),
+        "x25519.errors" => crate::kat_asym::x25519_error(case),
+        "ed25519.keys" => crate::kat_asym::ed25519_key(case),
         "encodings.encode_key" => encode_key_case(case),
         "encodings.canonical_pack" => canonical_pack_case(case),
         "encodings.xi_mix" => xi_mix_case(case),

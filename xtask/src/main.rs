@@ -10,10 +10,13 @@
 #![allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
 
 mod bench;
+mod bench_passcrypt;
 mod fuzz;
 mod interop;
 mod kat;
+mod kat_asym;
 mod kat_db;
+mod kat_guid;
 mod kat_keygens;
 mod kat_passcrypt;
 mod test;

@@ -40,6 +40,11 @@ pub enum Error {
     /// The clock reads a time the 4-byte seconds field cannot hold
     /// (before 2023-01-01 or after 2159).
     ClockOutOfRange,
+    /// A GUID node number that does not fit its one byte.
+    NodeNumberTooLarge {
+        /// The value given.
+        node_number: u64,
+    },
     /// `DomainKdf::update` was called with no items.
     EmptyUpdate,
     /// The operating system's random number generator failed.
@@ -69,6 +74,12 @@ impl fmt::Display for Error {
             Self::ClockOutOfRange => f.write_str(
                 "the system clock is outside 2023-01-01..2159: aiootp timestamps cannot hold it",
             ),
+            Self::NodeNumberTooLarge { node_number } => {
+                write!(
+                    f,
+                    "node number {node_number} does not fit in one byte (0 to 255)"
+                )
+            }
             Self::EmptyUpdate => f.write_str("The update payload value must not be empty."),
             Self::Rng(e) => write!(
                 f,

@@ -1,0 +1,142 @@
+//! Passcrypt rows of `cargo xtask bench`: Rust time, the Keccak floor
+//! (per-core permutations × permutation time; cores run side by side),
+//! the reference's time, and peak resident memory.
+
+use crate::util;
+use aiootp_passcrypt::{Geometry, Passcrypt, Settings};
+use serde_json::{Value, json};
+use std::process::Command;
+use std::time::Instant;
+
+const CASES: &[(u64, u64, u64)] = &[(16, 2, 1), (64, 2, 1), (64, 2, 2), (256, 2, 2)];
+
+/// Exact permutations of one core (spec keygens §3.7), tag 16, plus the
+/// ~5 of the parameter hash.
+pub fn permutations(s: Settings) -> u64 {
+    let g = Geometry::new(s.core_mb(), s.cpu);
+    let (b, r, cpu) = ((g.total / 168) as u64, g.rounds as u64, s.cpu);
+    b * (2 * r + cpu + 4) + cpu + 6 - 2 * r * r + (s.tag_size as u64).div_ceil(168) + 5
+}
+
+pub fn rows(perm_ns: f64, reference: bool, quick: bool) -> Result<Vec<Value>, String> {
+    let cases = if quick { &CASES[..2] } else { CASES };
+    println!(
+        "{:<12} {:>9} {:>9} {:>8} {:>12} {:>9} {:>12}",
+        "passcrypt", "rust s", "floor s", "x floor", "reference s", "vs ref", "peak MiB"
+    );
+    let mut out = Vec::new();
+    for &(mb, cpu, cores) in cases {
+        let s = Settings {
+            mb,
+            cpu,
+            cores,
+            tag_size: 16,
+        };
+        let (rust_s, rss) = run_child(s)?;
+        let floor_s = permutations(s) as f64 * perm_ns * 1e-9;
+        let reference_s = if reference {
+            Some(reference_time(s)?)
+        } else {
+            None
+        };
+        println!(
+            "{:<12} {:>9.3} {:>9.3} {:>8.3} {:>12} {:>9} {:>12.1}",
+            format!("{mb},{cpu},{cores}"),
+            rust_s,
+            floor_s,
+            rust_s / floor_s,
+            reference_s.map_or("-".into(), |r| format!("{r:.3}")),
+            reference_s.map_or("-".into(), |r| format!("{:.2}x", r / rust_s)),
+            rss
+        );
+        out.push(
+            json!({"op": "passcrypt", "mb": mb, "cpu": cpu, "cores": cores, "rust_s": rust_s,
+                        "floor_s": floor_s, "reference_s": reference_s, "peak_rss_mib": rss}),
+        );
+    }
+    Ok(out)
+}
+
+fn run_child(s: Settings) -> Result<(f64, f64), String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = Command::new(exe)
+        .args([
+            "bench",
+            "--passcrypt-child",
+            &s.mb.to_string(),
+            &s.cpu.to_string(),
+            &s.cores.to_string(),
+        ])
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!(
+            "passcrypt child failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut it = text.split_whitespace().map(str::parse::<f64>);
+    match (it.next(), it.next()) {
+        (Some(Ok(t)), Some(Ok(r))) => Ok((t, r)),
+        _ => Err(format!("passcrypt child printed {text:?}")),
+    }
+}
+
+/// In a fresh process: median of 3 `hash_passphrase` runs, then peak RSS.
+pub fn child(args: &[String]) -> Result<(), String> {
+    let n = |i: usize| {
+        args.get(i)
+            .and_then(|a| a.parse::<u64>().ok())
+            .ok_or("bad child arguments")
+    };
+    let s = Settings {
+        mb: n(0)?,
+        cpu: n(1)?,
+        cores: n(2)?,
+        tag_size: 16,
+    };
+    let pc = Passcrypt::default();
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        let start = Instant::now();
+        std::hint::black_box(
+            pc.hash_passphrase(b"a benchmark passphrase", b"", s, 8)
+                .map_err(|e| e.to_string())?,
+        );
+        times.push(start.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    println!("{} {}", times[1], crate::bench::peak_rss_mib());
+    Ok(())
+}
+
+fn reference_time(s: Settings) -> Result<f64, String> {
+    let python = util::reference_python()?;
+    let script = format!(
+        "import time, statistics, aiootp\n\
+         from aiootp import Passcrypt\n\
+         Passcrypt.hash_passphrase(b'warm up the pool!!', mb=1, cpu=1, cores={cores})\n\
+         t = []\n\
+         for _ in range(3):\n\
+         \x20   s = time.perf_counter(); Passcrypt.hash_passphrase(b'a benchmark passphrase', mb={mb}, cpu={cpu}, cores={cores}); t.append(time.perf_counter() - s)\n\
+         print(statistics.median(t))\n",
+        mb = s.mb,
+        cpu = s.cpu,
+        cores = s.cores
+    );
+    let out = Command::new(python)
+        .args(["-c", &script])
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!(
+            "reference passcrypt failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .map_err(|e| format!("reference printed no time: {e}"))
+}
