@@ -42,7 +42,13 @@ pub fn main(args: &[String]) -> Result<(), String> {
     };
     eprintln!("interop: {cases} cases, seed {seed}");
     let python = util::reference_python()?;
-    let (passed, failed, failures) = run(&python, cases, &seed)?;
+    let (mut passed, mut failed, mut failures) = run(&python, cases, &seed)?;
+    let rounds = (cases / 10).max(5);
+    eprintln!("interop: {rounds} keygens rounds (passcrypt, ed25519, dh3, dh2; both ways)");
+    let (p, f, fs) = crate::interop_keygens::run(&python, rounds, &seed)?;
+    passed += p;
+    failed += f;
+    failures.extend(fs);
     for f in &failures {
         eprintln!("FAILED {f}");
     }

@@ -13,6 +13,7 @@ mod bench;
 mod bench_passcrypt;
 mod fuzz;
 mod interop;
+mod interop_keygens;
 mod kat;
 mod kat_asym;
 mod kat_db;
