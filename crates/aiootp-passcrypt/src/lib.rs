@@ -24,6 +24,8 @@ mod error;
 pub mod instance;
 mod mnemonic;
 mod params;
+#[cfg(feature = "phc")]
+pub mod phc;
 mod schema;
 pub mod wordlist;
 
