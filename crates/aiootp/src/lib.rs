@@ -24,6 +24,11 @@
 //! | `CipherStream` / `DecipherStream` | [`CipherStream`] / [`DecipherStream`] |
 //! | `AsyncCipherStream` / `AsyncDecipherStream` | `aio::AsyncCipherStream` / `aio::AsyncDecipherStream` (feature `tokio`) |
 //! | `hash_bytes`, `Domains`, `csprng`, `generate_key` | [`hash_bytes`], [`Domains`], [`csprng`], [`generate_key`] |
+//! | `DomainKDF`, `GUID`, `SequenceID` | [`DomainKdf`], [`Guid`], [`SequenceId`] |
+//! | `Passcrypt.new` / `hash_passphrase` / `verify` | `Passcrypt::derive` / `hash_passphrase` / `verify` (feature `passcrypt`) |
+//! | `Passcrypt.PEPPER = p` | `Passcrypt::with_pepper(p)` (a value, not global state) |
+//! | `mnemonic(passphrase)` | `Passcrypt::mnemonic`, `random_mnemonic` |
+//! | `X25519`, `Ed25519`, `dh2_*`, `dh3_*` | `X25519`, `Ed25519`, `dh2`, `dh3` (feature `asym`) |
 #![forbid(unsafe_code)]
 
 pub use aiootp_core as core;
@@ -40,6 +45,18 @@ pub use aiootp_chunky2048::{
 };
 #[cfg(feature = "json")]
 pub use aiootp_chunky2048::{json_decrypt, json_encrypt};
+
+#[cfg(feature = "passcrypt")]
+pub use aiootp_passcrypt as passcrypt;
+#[cfg(feature = "passcrypt")]
+pub use aiootp_passcrypt::{AllowedRanges, Passcrypt, Settings as PasscryptSettings, random_mnemonic};
+
+#[cfg(feature = "asym")]
+pub use aiootp_asym as asym;
+#[cfg(feature = "asym")]
+pub use aiootp_asym::{Ed25519, Ed25519Public, X25519, dh2, dh3};
+
+pub use aiootp_core::{DomainKdf, Guid, SequenceId};
 
 /// The async (tokio) face.
 #[cfg(feature = "tokio")]
