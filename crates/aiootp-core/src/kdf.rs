@@ -25,6 +25,26 @@ pub struct DomainKdf {
     domain: Vec<u8>,
     key: Zeroizing<Vec<u8>>,
     payload: Shake256,
+    key_hash: KeyHash,
+}
+
+/// How a [`DomainKdf`] hashes its internal key `K`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyHash {
+    /// SHA3-512, 64 bytes: `DomainKDF`.
+    Sha3_512,
+    /// SHAKE-256 of the given size: the databases' `DBKDF` uses 296 bytes.
+    Shake256(usize),
+}
+
+impl KeyHash {
+    fn hash(self, domain: &[u8], entropy: &[u8], key: &[u8]) -> Result<Vec<u8>> {
+        let (hasher, size) = match self {
+            Self::Sha3_512 => (Hasher::Sha3_512, 0),
+            Self::Shake256(n) => (Hasher::Shake256, n),
+        };
+        hash_bytes_with(hasher, size, key, 0, &[&Domains::KDF, domain, entropy])
+    }
 }
 
 impl core::fmt::Debug for DomainKdf {
@@ -53,15 +73,23 @@ impl DomainKdf {
     /// # Errors
     /// None in practice; the `Result` covers the hash size checks.
     pub fn new(domain: &[u8], payload: &[&[u8]], key: &[u8]) -> Result<Self> {
-        // K := hash_bytes(KDF, domain, key, key = key ‖ key, sha3_512).
+        Self::with_key_hash(domain, payload, key, KeyHash::Sha3_512)
+    }
+
+    /// [`Self::new`] with another internal-key hash (the databases' `DBKDF`
+    /// is `KeyHash::Shake256(296)`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidHashSize`] for `KeyHash::Shake256(0)`.
+    pub fn with_key_hash(
+        domain: &[u8],
+        payload: &[&[u8]],
+        key: &[u8],
+        key_hash: KeyHash,
+    ) -> Result<Self> {
+        // K := hash_bytes(KDF, domain, key, key = key ‖ key).
         let doubled = Zeroizing::new([key, key].concat());
-        let k = Zeroizing::new(hash_bytes_with(
-            Hasher::Sha3_512,
-            0,
-            &doubled,
-            0,
-            &[&Domains::KDF, domain, key],
-        )?);
+        let k = Zeroizing::new(key_hash.hash(domain, key, &doubled)?);
         let mut sponge = Shake256::new();
         let mut encoded = Zeroizing::new(Vec::new());
         encode_key_into(&mut encoded, &k, SHAKE_256_RATE, 0)?;
@@ -73,6 +101,7 @@ impl DomainKdf {
             domain: domain.to_vec(),
             key: k,
             payload: sponge,
+            key_hash,
         })
     }
 
@@ -97,18 +126,12 @@ impl DomainKdf {
     /// None in practice.
     pub fn update_key(&mut self, entropy: &[u8]) -> Result<&mut Self> {
         let keyed = Zeroizing::new([&self.key[..], entropy].concat());
-        let k = hash_bytes_with(
-            Hasher::Sha3_512,
-            0,
-            &keyed,
-            0,
-            &[&Domains::KDF, &self.domain, entropy],
-        )?;
+        let k = self.key_hash.hash(&self.domain, entropy, &keyed)?;
         self.key = Zeroizing::new(k);
         Ok(self)
     }
 
-    /// The internal 64-byte key `K` (for known-answer checks).
+    /// The internal key `K` (64 bytes; `DBKDF`: 296).
     #[must_use]
     pub fn internal_key(&self) -> &[u8] {
         &self.key

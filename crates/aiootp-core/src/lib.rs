@@ -39,6 +39,6 @@ pub use domains::{Domains, encode_constant};
 pub use error::{Error, Result};
 pub use guid::{Guid, SequenceId};
 pub use hash::{Hasher, hash_bytes, hash_bytes_with};
-pub use kdf::{DomainKdf, keyed_choices};
+pub use kdf::{DomainKdf, KeyHash, keyed_choices};
 pub use rand::{csprng, generate_key, token_bytes};
 pub use secret::SecretBytes;

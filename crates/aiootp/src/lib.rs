@@ -49,7 +49,9 @@ pub use aiootp_chunky2048::{json_decrypt, json_encrypt};
 #[cfg(feature = "passcrypt")]
 pub use aiootp_passcrypt as passcrypt;
 #[cfg(feature = "passcrypt")]
-pub use aiootp_passcrypt::{AllowedRanges, Passcrypt, Settings as PasscryptSettings, random_mnemonic};
+pub use aiootp_passcrypt::{
+    AllowedRanges, Passcrypt, Settings as PasscryptSettings, random_mnemonic,
+};
 
 #[cfg(feature = "asym")]
 pub use aiootp_asym as asym;

@@ -1,0 +1,842 @@
+//! `Database`: one node of an encrypted key-value tree (the top-level
+//! database, a metatag at any depth, or a profile), the sync core that
+//! `AsyncDatabase` wraps.
+//!
+//! Durability (where the reference has none, spec §8): every file is
+//! replaced atomically; a save writes changed tag files, then child
+//! metatags, then the manifest last as the commit point, then removes the
+//! files of popped tags; the root salt file is written once and never
+//! rewritten. See `docs/databases.md` for the promise this gives.
+
+use crate::error::{Error, Result};
+use crate::manifest::{Manifest, hex_encode};
+use crate::schedule::{
+    METATAG_ROOT_SALT_BYTES, ROOT_SALT_BYTES, RootKeys, SaltedKeys, domains, file_aad,
+};
+use crate::storage::{FolderLock, FsStorage, LockMode, Storage};
+use crate::value::Value;
+use aiootp_core::DomainKdf;
+use indexmap::{IndexMap, IndexSet};
+use std::path::Path;
+use std::sync::Arc;
+use zeroize::Zeroizing;
+
+/// How to open a database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OpenMode {
+    /// The reference's behaviour: open it if it exists, otherwise start a
+    /// new one in memory (nothing is written until a save).
+    #[default]
+    OpenOrNew,
+    /// Fail with [`Error::NotFound`] unless it exists (catches a wrong key).
+    Existing,
+    /// Fail with [`Error::AlreadyExists`] if it exists.
+    Create,
+}
+
+/// Options for opening.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OpenOptions {
+    /// Open-or-new, existing only, or create only.
+    pub mode: OpenMode,
+    /// For a new database: metatag-style (salt in the manifest), as
+    /// profiles are. An existing one's kind is read from its manifest.
+    pub metatag: bool,
+    /// Load every tag value when opening (`preload=True`).
+    pub preload: bool,
+    /// Cross-process locking of the folder.
+    pub lock: LockMode,
+}
+
+/// One database node.
+pub struct Database {
+    storage: Arc<dyn Storage>,
+    root: RootKeys,
+    keys: SaltedKeys,
+    root_salt: Zeroizing<Vec<u8>>,
+    /// Top-level nodes keep their salt in a file, written once.
+    salt_file_written: bool,
+    manifest: Manifest,
+    cache: IndexMap<String, Value>,
+    dirty: IndexSet<String>,
+    /// Files to remove once a manifest without them is committed.
+    doomed: IndexSet<String>,
+    children: IndexMap<String, Database>,
+    _lock: Option<FolderLock>,
+}
+
+impl core::fmt::Debug for Database {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Database")
+            .field("root_filename", &self.root.root_filename)
+            .field("tags", &self.manifest.tags.len())
+            .field("metatags", &self.manifest.metatags)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Database {
+    /// Opens (or starts) the top-level database of `key` in the folder
+    /// `path`, as `Database(key, path=path)` does, holding the folder's lock.
+    ///
+    /// # Errors
+    /// I/O, decryption of the manifest or salt file, or [`Error::Locked`].
+    pub fn open(key: &[u8], path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with(key, path, OpenOptions::default())
+    }
+
+    /// Opens an existing database; a missing manifest (no database, or a
+    /// wrong key) is [`Error::NotFound`].
+    ///
+    /// # Errors
+    /// As [`Self::open`], and [`Error::NotFound`].
+    pub fn open_existing(key: &[u8], path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with(
+            key,
+            path,
+            OpenOptions {
+                mode: OpenMode::Existing,
+                ..OpenOptions::default()
+            },
+        )
+    }
+
+    /// Creates a new database and saves its empty manifest at once.
+    ///
+    /// # Errors
+    /// As [`Self::open`], and [`Error::AlreadyExists`].
+    pub fn create(key: &[u8], path: impl AsRef<Path>) -> Result<Self> {
+        let mut db = Self::open_with(
+            key,
+            path,
+            OpenOptions {
+                mode: OpenMode::Create,
+                ..OpenOptions::default()
+            },
+        )?;
+        db.save_database()?;
+        Ok(db)
+    }
+
+    /// [`Self::open`] with options.
+    ///
+    /// # Errors
+    /// As [`Self::open`].
+    pub fn open_with(key: &[u8], path: impl AsRef<Path>, options: OpenOptions) -> Result<Self> {
+        let path = path.as_ref();
+        let lock = FolderLock::acquire(path, options.lock).map_err(|e| match e.kind() {
+            std::io::ErrorKind::WouldBlock => Error::Locked {
+                path: path.to_owned(),
+            },
+            _ => Error::io(path, e),
+        })?;
+        let storage: Arc<dyn Storage> = Arc::new(FsStorage::new(path));
+        let mut db = Self::open_node(storage, key, options)?;
+        db._lock = lock;
+        Ok(db)
+    }
+
+    /// Opens a node on any [`Storage`] (no folder lock).
+    ///
+    /// # Errors
+    /// As [`Self::open`].
+    pub fn open_node(storage: Arc<dyn Storage>, key: &[u8], options: OpenOptions) -> Result<Self> {
+        let root = RootKeys::new(key)?;
+        let manifest_ct = read(&*storage, &root.root_filename)?;
+        let (manifest, root_salt, salt_file_written) = match (manifest_ct, options.mode) {
+            (Some(_), OpenMode::Create) => {
+                return Err(Error::AlreadyExists {
+                    path: storage.location(""),
+                });
+            }
+            (None, OpenMode::Existing) => {
+                return Err(Error::NotFound {
+                    path: storage.location(""),
+                });
+            }
+            (Some(ct), _) => {
+                let name = &root.root_filename;
+                let plain = root
+                    .cipher
+                    .bytes_decrypt(&ct, &domains().manifest, 0)
+                    .map_err(|e| Error::cipher(name, e))?;
+                let manifest = Manifest::parse(&plain, name)?;
+                // The kind is read from the manifest ("0": 0 or the hex salt).
+                match &manifest.inline_salt {
+                    Some(s) => {
+                        let salt = Zeroizing::new(s.clone());
+                        (manifest, salt, false)
+                    }
+                    None => (manifest, read_salt_file(&*storage, &root)?, true),
+                }
+            }
+            (None, _) => new_root(&*storage, &root, options.metatag)?,
+        };
+        let keys = SaltedKeys::new(&root, &root_salt)?;
+        let mut db = Self {
+            storage,
+            root,
+            keys,
+            root_salt,
+            salt_file_written,
+            manifest,
+            cache: IndexMap::new(),
+            dirty: IndexSet::new(),
+            doomed: IndexSet::new(),
+            children: IndexMap::new(),
+            _lock: None,
+        };
+        db.load_database(options.preload)?;
+        Ok(db)
+    }
+
+    /// `load_database(preload)`: loads every metatag (always) and every tag
+    /// value (with `preload`).
+    ///
+    /// # Errors
+    /// Decryption or I/O errors, naming the file.
+    pub fn load_database(&mut self, preload: bool) -> Result<()> {
+        if preload {
+            self.load_tags()?;
+        }
+        self.load_metatags(preload)
+    }
+
+    /// `load_tags()`: decrypts every tag into the cache.
+    ///
+    /// # Errors
+    /// As [`Self::query_tag`].
+    pub fn load_tags(&mut self) -> Result<()> {
+        let tags: Vec<String> = self.manifest.tags.values().cloned().collect();
+        for tag in tags {
+            self.query_tag(&tag, true)?;
+        }
+        Ok(())
+    }
+
+    /// `load_metatags(preload)`: opens every child metatag.
+    ///
+    /// # Errors
+    /// As [`Self::metatag`].
+    pub fn load_metatags(&mut self, preload: bool) -> Result<()> {
+        for name in self.manifest.metatags.clone() {
+            self.open_child(&name, preload)?;
+        }
+        Ok(())
+    }
+
+    /// `filename(tag)`: the tag's base38 file name.
+    #[must_use]
+    pub fn filename(&self, tag: &str) -> String {
+        self.keys.filename(tag)
+    }
+
+    /// The manifest's file name.
+    #[must_use]
+    pub fn root_filename(&self) -> &str {
+        &self.root.root_filename
+    }
+
+    /// The root-salt file's name (a file only for top-level databases).
+    #[must_use]
+    pub fn root_salt_filename(&self) -> &str {
+        &self.root.root_salt_filename
+    }
+
+    /// Whether this node keeps its salt in its manifest (metatags, profiles).
+    #[must_use]
+    pub fn is_metatag(&self) -> bool {
+        self.manifest.inline_salt.is_some()
+    }
+
+    /// The root salt (64 bytes top-level, 16 metatag-style).
+    #[must_use]
+    pub fn root_salt(&self) -> &[u8] {
+        &self.root_salt
+    }
+
+    /// The public key-derivation object `db.kdf`.
+    #[must_use]
+    pub fn kdf(&self) -> &DomainKdf {
+        &self.keys.user
+    }
+
+    /// The internal keys, for known-answer checks: `(R.K, S.K)`.
+    #[must_use]
+    pub fn internal_keys(&self) -> (&[u8], &[u8]) {
+        (
+            self.root.root.internal_key(),
+            self.keys.salted.internal_key(),
+        )
+    }
+
+    /// The storage this node uses.
+    #[must_use]
+    pub fn storage(&self) -> &Arc<dyn Storage> {
+        &self.storage
+    }
+
+    /// `set_tag(tag, value)`: caches the value; written at the next save.
+    pub fn set_tag(&mut self, tag: &str, value: impl Into<Value>) {
+        let filename = self.filename(tag);
+        self.manifest.tags.insert(filename.clone(), tag.to_owned());
+        self.doomed.swap_remove(&filename);
+        self.dirty.insert(filename.clone());
+        self.cache.insert(filename, value.into());
+    }
+
+    /// Sets a JSON value from any serde type.
+    ///
+    /// # Errors
+    /// [`Error::Json`] naming the tag.
+    pub fn set_json<T: serde::Serialize + ?Sized>(&mut self, tag: &str, value: &T) -> Result<()> {
+        let v = Value::json(value).map_err(|e| match e {
+            Error::Json { reason, .. } => Error::Json {
+                tag: tag.to_owned(),
+                reason,
+            },
+            other => other,
+        })?;
+        self.set_tag(tag, v);
+        Ok(())
+    }
+
+    /// `db[tag]`: the cached value, if loaded (the reference returns `None`
+    /// for an uncached tag even if it is on disk).
+    #[must_use]
+    pub fn get(&self, tag: &str) -> Option<&Value> {
+        self.cache.get(&self.filename(tag))
+    }
+
+    /// The cached value for changing in place; it is rewritten at the next save.
+    pub fn get_mut(&mut self, tag: &str) -> Option<&mut Value> {
+        let filename = self.filename(tag);
+        if self.cache.contains_key(&filename) {
+            self.dirty.insert(filename.clone());
+        }
+        self.cache.get_mut(&filename)
+    }
+
+    /// `query_tag(tag, cache=cache)`: the value, from the cache or decrypted
+    /// from its file (the manifest is not consulted, as in the reference).
+    ///
+    /// # Errors
+    /// [`Error::UnknownTag`] when there is no file; decryption errors name it.
+    pub fn query_tag(&mut self, tag: &str, cache: bool) -> Result<Value> {
+        self.query_tag_ttl(tag, cache, 0)
+    }
+
+    /// [`Self::query_tag`] refusing values older than `ttl` seconds (0 = any age).
+    ///
+    /// # Errors
+    /// As [`Self::query_tag`].
+    pub fn query_tag_ttl(&mut self, tag: &str, cache: bool, ttl: u64) -> Result<Value> {
+        let filename = self.filename(tag);
+        if let Some(v) = self.cache.get(&filename) {
+            return Ok(v.clone());
+        }
+        let ct = read(&*self.storage, &filename)?.ok_or_else(|| Error::UnknownTag {
+            tag: tag.to_owned(),
+        })?;
+        let plain = self
+            .keys
+            .cipher
+            .bytes_decrypt(&ct, &file_aad(&filename, b""), ttl)
+            .map_err(|e| Error::cipher(&filename, e))?;
+        let value = Value::from_plaintext(plain, &filename)?;
+        if cache {
+            self.cache.insert(filename, value.clone());
+        }
+        Ok(value)
+    }
+
+    /// The value of `tag` as a serde type.
+    ///
+    /// # Errors
+    /// As [`Self::query_tag`], and [`Error::Json`] naming the tag.
+    pub fn get_as<T: serde::de::DeserializeOwned>(&mut self, tag: &str) -> Result<T> {
+        self.query_tag(tag, false)?.to_typed(tag)
+    }
+
+    /// `save_tag(tag, drop_cache)`: writes one cached tag now (the manifest
+    /// is written at the next `save_database`).
+    ///
+    /// # Errors
+    /// [`Error::UnknownTag`] if it is not cached; I/O errors.
+    pub fn save_tag(&mut self, tag: &str, drop_cache: bool) -> Result<()> {
+        let filename = self.filename(tag);
+        let value = self.cache.get(&filename).ok_or_else(|| Error::UnknownTag {
+            tag: tag.to_owned(),
+        })?;
+        let ct = self.encrypt_value(&filename, value)?;
+        write(&*self.storage, &filename, &ct)?;
+        self.dirty.swap_remove(&filename);
+        if drop_cache {
+            self.cache.shift_remove(&filename);
+        }
+        Ok(())
+    }
+
+    /// `pop_tag(tag)`: removes the tag and returns its value. Its file is
+    /// removed after the next save commits a manifest without it.
+    ///
+    /// # Errors
+    /// [`Error::UnknownTag`] if the tag is neither listed nor stored.
+    pub fn pop_tag(&mut self, tag: &str) -> Result<Value> {
+        let filename = self.filename(tag);
+        let listed = self.manifest.tags.shift_remove(&filename).is_some();
+        let value = match self.cache.shift_remove(&filename) {
+            Some(v) => Ok(v),
+            None => self.query_tag(tag, false),
+        };
+        self.dirty.swap_remove(&filename);
+        if listed || value.is_ok() {
+            self.doomed.insert(filename);
+        }
+        match value {
+            Ok(v) => Ok(v),
+            Err(Error::UnknownTag { .. }) if listed => Err(Error::UnknownTag {
+                tag: tag.to_owned(),
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `rollback_tag(tag, cache)`: drops unsaved changes to one tag (a tag
+    /// listed but never written is removed from the manifest).
+    ///
+    /// # Errors
+    /// [`Error::UnknownTag`] if it is neither listed nor cached.
+    pub fn rollback_tag(&mut self, tag: &str, cache: bool) -> Result<()> {
+        let filename = self.filename(tag);
+        let listed = self.manifest.tags.contains_key(&filename);
+        let on_disk = self
+            .storage
+            .exists(&filename)
+            .map_err(|e| Error::io(self.storage.location(&filename), e))?;
+        if listed && !on_disk {
+            self.manifest.tags.shift_remove(&filename);
+        } else if !listed && !self.cache.contains_key(&filename) {
+            return Err(Error::UnknownTag {
+                tag: tag.to_owned(),
+            });
+        }
+        self.cache.shift_remove(&filename);
+        self.dirty.swap_remove(&filename);
+        if cache && on_disk {
+            self.query_tag(tag, true)?;
+        }
+        Ok(())
+    }
+
+    /// `clear_cache(metatags)`: forgets loaded values and unsaved value changes.
+    pub fn clear_cache(&mut self, metatags: bool) {
+        self.cache.clear();
+        self.dirty.clear();
+        if metatags {
+            self.children.values_mut().for_each(|c| c.clear_cache(true));
+        }
+    }
+
+    /// The tag names.
+    pub fn tags(&self) -> impl Iterator<Item = &str> {
+        self.manifest.tags.values().map(String::as_str)
+    }
+
+    /// The tag file names.
+    pub fn filenames(&self) -> impl Iterator<Item = &str> {
+        self.manifest.tags.keys().map(String::as_str)
+    }
+
+    /// `tag in db`: listed in the manifest or cached.
+    #[must_use]
+    pub fn contains(&self, tag: &str) -> bool {
+        let f = self.filename(tag);
+        self.manifest.tags.contains_key(&f) || self.cache.contains_key(&f)
+    }
+
+    /// The number of tags.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.manifest.tags.len()
+    }
+
+    /// Whether there are no tags.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.manifest.tags.is_empty()
+    }
+
+    /// The direct child metatags' names, in creation order.
+    #[must_use]
+    pub fn metatags(&self) -> &[String] {
+        &self.manifest.metatags
+    }
+
+    fn open_child(&mut self, name: &str, preload: bool) -> Result<&mut Database> {
+        if !self.children.contains_key(name) {
+            let key = Zeroizing::new(self.keys.metatag_key(name)?);
+            let options = OpenOptions {
+                mode: OpenMode::OpenOrNew,
+                metatag: true,
+                preload,
+                lock: LockMode::None,
+            };
+            let child = Self::open_node(Arc::clone(&self.storage), &key, options)?;
+            self.children.insert(name.to_owned(), child);
+        }
+        if !self.manifest.metatags.iter().any(|m| m == name) {
+            self.manifest.metatags.push(name.to_owned());
+        }
+        self.children
+            .get_mut(name)
+            .ok_or_else(|| Error::UnknownMetatag {
+                name: name.to_owned(),
+            })
+    }
+
+    /// `metatag(name)`: the child database `name`, opened or created. Any
+    /// name is allowed (the reference refuses its own attribute names).
+    ///
+    /// # Errors
+    /// Decryption or I/O errors of the child's files.
+    pub fn metatag(&mut self, name: &str) -> Result<&mut Database> {
+        self.open_child(name, false)
+    }
+
+    /// An open child metatag, if there is one of that name.
+    #[must_use]
+    pub fn child(&self, name: &str) -> Option<&Database> {
+        self.children.get(name)
+    }
+
+    /// `delete_metatag(name)`: removes the child and, at the next save after
+    /// the manifest is committed, all its files. Unlike the reference, the
+    /// name leaves the manifest too (docs/differences.md).
+    ///
+    /// # Errors
+    /// [`Error::UnknownMetatag`].
+    pub fn delete_metatag(&mut self, name: &str) -> Result<()> {
+        let child = self
+            .children
+            .shift_remove(name)
+            .ok_or_else(|| Error::UnknownMetatag {
+                name: name.to_owned(),
+            })?;
+        self.manifest.metatags.retain(|m| m != name);
+        child.collect_files(&mut self.doomed);
+        Ok(())
+    }
+
+    /// Every file of this node and its children (for deletion).
+    fn collect_files(&self, out: &mut IndexSet<String>) {
+        out.extend(self.manifest.tags.keys().cloned());
+        out.extend(self.doomed.iter().cloned());
+        if !self.is_metatag() {
+            out.insert(self.root.root_salt_filename.clone());
+        }
+        out.insert(self.root.root_filename.clone());
+        self.children.values().for_each(|c| c.collect_files(out));
+    }
+
+    fn encrypt_value(&self, filename: &str, value: &Value) -> Result<Vec<u8>> {
+        self.keys
+            .cipher
+            .bytes_encrypt(&value.to_plaintext(), &file_aad(filename, b""))
+            .map_err(|e| Error::cipher(filename, e))
+    }
+
+    /// `save_database()`: commits every change of this node and its children.
+    ///
+    /// Order: the root salt file (once, if missing), changed tag files (in
+    /// parallel), child metatags, then this manifest, the commit point; then
+    /// the files of popped tags and deleted metatags are removed. An error
+    /// stops the save and leaves the last committed state readable.
+    ///
+    /// # Errors
+    /// I/O or encryption errors, naming the file.
+    pub fn save_database(&mut self) -> Result<()> {
+        if !self.is_metatag() && !self.salt_file_written {
+            let plain = serde_json::to_vec(&hex_encode(&self.root_salt)).unwrap_or_default();
+            let name = &self.root.root_salt_filename;
+            let ct = self
+                .root
+                .cipher
+                .bytes_encrypt(&plain, &domains().root_salt)
+                .map_err(|e| Error::cipher(name, e))?;
+            // Never overwrite an existing salt file: every key depends on it.
+            let created = self
+                .storage
+                .create_new(name, &ct)
+                .map_err(|e| Error::io(self.storage.location(name), e))?;
+            if !created {
+                return Err(Error::Corrupt {
+                    file: name.clone(),
+                    reason: "a root salt file appeared for this key while the database was open"
+                        .into(),
+                });
+            }
+            self.salt_file_written = true;
+        }
+        self.write_dirty_tags()?;
+        for child in self.children.values_mut() {
+            child.save_database()?;
+        }
+        self.storage
+            .sync()
+            .map_err(|e| Error::io(self.storage.location(""), e))?;
+        let name = &self.root.root_filename;
+        let ct = self
+            .root
+            .cipher
+            .bytes_encrypt(&self.manifest.to_plaintext(), &domains().manifest)
+            .map_err(|e| Error::cipher(name, e))?;
+        write(&*self.storage, name, &ct)?;
+        self.storage
+            .sync()
+            .map_err(|e| Error::io(self.storage.location(""), e))?;
+        for doomed in std::mem::take(&mut self.doomed) {
+            self.storage
+                .remove(&doomed)
+                .map_err(|e| Error::io(self.storage.location(&doomed), e))?;
+        }
+        Ok(())
+    }
+
+    fn write_dirty_tags(&mut self) -> Result<()> {
+        let dirty: Vec<String> = self.dirty.iter().cloned().collect();
+        let encrypt = |f: &String| -> Result<(String, Vec<u8>)> {
+            let value = self
+                .cache
+                .get(f)
+                .ok_or_else(|| Error::UnknownTag { tag: f.clone() })?;
+            Ok((f.clone(), self.encrypt_value(f, value)?))
+        };
+        #[cfg(feature = "parallel")]
+        let sealed: Vec<(String, Vec<u8>)> = {
+            use rayon::prelude::*;
+            dirty.par_iter().map(encrypt).collect::<Result<_>>()?
+        };
+        #[cfg(not(feature = "parallel"))]
+        let sealed: Vec<(String, Vec<u8>)> = dirty.iter().map(encrypt).collect::<Result<_>>()?;
+        for (f, ct) in sealed {
+            write(&*self.storage, &f, &ct)?;
+            self.dirty.swap_remove(&f);
+        }
+        Ok(())
+    }
+
+    /// `delete_database()`: removes every file of this node and its children now.
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub fn delete_database(self) -> Result<()> {
+        let mut files = IndexSet::new();
+        self.collect_files(&mut files);
+        for f in files {
+            self.storage
+                .remove(&f)
+                .map_err(|e| Error::io(self.storage.location(&f), e))?;
+        }
+        self.storage
+            .sync()
+            .map_err(|e| Error::io(self.storage.location(""), e))
+    }
+
+    /// `mirror_database(other)`: copies every tag of `other` (loading them)
+    /// and, recursively, its metatags. Nothing is saved.
+    ///
+    /// # Errors
+    /// Decryption errors of `other`'s files.
+    pub fn mirror_database(&mut self, other: &mut Database) -> Result<()> {
+        let tags: Vec<String> = other.tags().map(str::to_owned).collect();
+        for tag in tags {
+            let v = other.query_tag(&tag, false)?;
+            self.set_tag(&tag, v);
+        }
+        for name in other.metatags().to_vec() {
+            let theirs = other.metatag(&name)?;
+            self.metatag(&name)?.mirror_database(theirs)?;
+        }
+        Ok(())
+    }
+
+    /// `make_hmac(*data, aad=aad)`.
+    ///
+    /// # Errors
+    /// [`Error::NoData`] with no data.
+    pub fn make_hmac(&self, data: &[&[u8]], aad: &[u8]) -> Result<[u8; 32]> {
+        if data.is_empty() {
+            return Err(Error::NoData);
+        }
+        Ok(self.keys.make_hmac(data, aad))
+    }
+
+    /// `test_hmac(untrusted, *data, aad=aad)`, in constant time.
+    ///
+    /// # Errors
+    /// [`Error::NoData`] for an empty HMAC, [`Error::InvalidHmac`] on mismatch.
+    pub fn test_hmac(&self, untrusted: &[u8], data: &[&[u8]], aad: &[u8]) -> Result<()> {
+        if untrusted.is_empty() {
+            return Err(Error::NoData);
+        }
+        if aiootp_core::bytes_are_equal(&self.make_hmac(data, aad)?, untrusted) {
+            Ok(())
+        } else {
+            Err(Error::InvalidHmac)
+        }
+    }
+
+    /// `bytes_encrypt(data, filename=filename, aad=aad)` under this node's key.
+    ///
+    /// # Errors
+    /// Cipher errors.
+    pub fn bytes_encrypt(&self, data: &[u8], filename: &str, aad: &[u8]) -> Result<Vec<u8>> {
+        self.keys
+            .cipher
+            .bytes_encrypt(data, &file_aad(filename, aad))
+            .map_err(|e| Error::cipher(filename, e))
+    }
+
+    /// `bytes_decrypt(data, filename=filename, aad=aad, ttl=ttl)`.
+    ///
+    /// # Errors
+    /// Cipher errors (a wrong filename or aad is `InvalidShmac`).
+    pub fn bytes_decrypt(
+        &self,
+        data: &[u8],
+        filename: &str,
+        aad: &[u8],
+        ttl: u64,
+    ) -> Result<Vec<u8>> {
+        self.keys
+            .cipher
+            .bytes_decrypt(data, &file_aad(filename, aad), ttl)
+            .map_err(|e| Error::cipher(filename, e))
+    }
+
+    /// `json_encrypt(value, filename=filename, aad=aad)`.
+    ///
+    /// # Errors
+    /// Cipher or JSON errors.
+    pub fn json_encrypt<T: serde::Serialize + ?Sized>(
+        &self,
+        value: &T,
+        filename: &str,
+        aad: &[u8],
+    ) -> Result<Vec<u8>> {
+        self.keys
+            .cipher
+            .json_encrypt(value, &file_aad(filename, aad))
+            .map_err(|e| Error::cipher(filename, e))
+    }
+
+    /// `json_decrypt(data, filename=filename, aad=aad, ttl=ttl)`.
+    ///
+    /// # Errors
+    /// Cipher or JSON errors.
+    pub fn json_decrypt<T: serde::de::DeserializeOwned>(
+        &self,
+        data: &[u8],
+        filename: &str,
+        aad: &[u8],
+        ttl: u64,
+    ) -> Result<T> {
+        self.keys
+            .cipher
+            .json_decrypt(data, &file_aad(filename, aad), ttl)
+            .map_err(|e| Error::cipher(filename, e))
+    }
+
+    /// `make_token(data, filename=filename, aad=aad)`.
+    ///
+    /// # Errors
+    /// Cipher errors.
+    pub fn make_token(&self, data: &[u8], filename: &str, aad: &[u8]) -> Result<String> {
+        self.keys
+            .cipher
+            .make_token(data, &file_aad(filename, aad))
+            .map_err(|e| Error::cipher(filename, e))
+    }
+
+    /// `read_token(token, filename=filename, aad=aad, ttl=ttl)`.
+    ///
+    /// # Errors
+    /// Cipher errors.
+    pub fn read_token(
+        &self,
+        token: impl AsRef<[u8]>,
+        filename: &str,
+        aad: &[u8],
+        ttl: u64,
+    ) -> Result<Vec<u8>> {
+        self.keys
+            .cipher
+            .read_token(token, &file_aad(filename, aad), ttl)
+            .map_err(|e| Error::cipher(filename, e))
+    }
+}
+
+fn read(storage: &dyn Storage, name: &str) -> Result<Option<Vec<u8>>> {
+    storage
+        .read(name)
+        .map_err(|e| Error::io(storage.location(name), e))
+}
+
+fn write(storage: &dyn Storage, name: &str, data: &[u8]) -> Result<()> {
+    storage
+        .write(name, data)
+        .map_err(|e| Error::io(storage.location(name), e))
+}
+
+/// Reads a top-level database's root salt: `json.dumps(salt.hex())`, encrypted.
+fn read_salt_file(storage: &dyn Storage, root: &RootKeys) -> Result<Zeroizing<Vec<u8>>> {
+    let name = &root.root_salt_filename;
+    let ct = read(storage, name)?.ok_or_else(|| Error::Corrupt {
+        file: name.clone(),
+        reason: "the root salt file is missing; without it no tag can be read".into(),
+    })?;
+    let plain = Zeroizing::new(
+        root.cipher
+            .bytes_decrypt(&ct, &domains().root_salt, 0)
+            .map_err(|e| Error::cipher(name, e))?,
+    );
+    let hex: String = serde_json::from_slice(&plain).map_err(|_| Error::Corrupt {
+        file: name.clone(),
+        reason: "not a JSON string".into(),
+    })?;
+    let salt = crate::manifest::hex_decode(&hex).ok_or_else(|| Error::Corrupt {
+        file: name.clone(),
+        reason: "not hex".into(),
+    })?;
+    Ok(Zeroizing::new(salt))
+}
+
+/// A new node's manifest and salt. A top-level node whose salt file exists
+/// (its manifest was lost) keeps that salt: the reference would overwrite
+/// it and make every old tag file undecryptable.
+fn new_root(
+    storage: &dyn Storage,
+    root: &RootKeys,
+    metatag: bool,
+) -> Result<(Manifest, Zeroizing<Vec<u8>>, bool)> {
+    if metatag {
+        let salt = Zeroizing::new(aiootp_core::token_bytes(METATAG_ROOT_SALT_BYTES)?);
+        let manifest = Manifest {
+            inline_salt: Some(salt.to_vec()),
+            ..Manifest::default()
+        };
+        return Ok((manifest, salt, false));
+    }
+    if storage
+        .exists(&root.root_salt_filename)
+        .map_err(|e| Error::io(storage.location(&root.root_salt_filename), e))?
+    {
+        return Ok((Manifest::default(), read_salt_file(storage, root)?, true));
+    }
+    Ok((
+        Manifest::default(),
+        Zeroizing::new(aiootp_core::token_bytes(ROOT_SALT_BYTES)?),
+        false,
+    ))
+}

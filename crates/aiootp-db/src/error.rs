@@ -1,0 +1,163 @@
+//! The error type of `aiootp-db`.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Everything that can go wrong with a database. Variants name the tag or
+/// file involved, so a caller can say what was lost or refused.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be read, written or removed.
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// `open_existing` found no manifest for this key: no database, or a wrong key.
+    NotFound {
+        /// The folder searched.
+        path: PathBuf,
+    },
+    /// `create` found a database with this key already.
+    AlreadyExists {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// Another process holds the database folder's lock.
+    Locked {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// A file did not decrypt: tampered, truncated, or the wrong key.
+    Cipher {
+        /// The file (base38 name, or a description).
+        file: String,
+        /// What the cipher found.
+        source: aiootp_chunky2048::Error,
+    },
+    /// A decrypted file is not what its role requires.
+    Corrupt {
+        /// The file.
+        file: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// No tag of this name.
+    UnknownTag {
+        /// The tag.
+        tag: String,
+    },
+    /// No metatag of this name.
+    UnknownMetatag {
+        /// The name.
+        name: String,
+    },
+    /// A value cannot be turned into (or read as) JSON.
+    Json {
+        /// The tag.
+        tag: String,
+        /// What serde_json said.
+        reason: String,
+    },
+    /// `test_hmac` found a mismatch.
+    InvalidHmac,
+    /// `make_hmac` was given nothing to authenticate, or `test_hmac` an empty HMAC.
+    NoData,
+    /// The profile's Passcrypt derivation failed.
+    Passcrypt(aiootp_passcrypt::Error),
+    /// The CSPRNG failed.
+    Core(aiootp_core::Error),
+    /// The blocking task running an async operation failed.
+    Task(String),
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn cipher(file: &str, source: aiootp_chunky2048::Error) -> Self {
+        Self::Cipher {
+            file: file.to_owned(),
+            source,
+        }
+    }
+
+    /// Whether this is an authentication failure (a changed file, a wrong
+    /// key or aad, a bad HMAC).
+    #[must_use]
+    pub fn is_authentication_failure(&self) -> bool {
+        match self {
+            Self::InvalidHmac => true,
+            Self::Cipher { source, .. } => source.is_authentication_failure(),
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Self::NotFound { path } => write!(
+                f,
+                "no database for this key in {} (no manifest: a wrong key, or not created yet)",
+                path.display()
+            ),
+            Self::AlreadyExists { path } => write!(
+                f,
+                "a database with this key already exists in {}",
+                path.display()
+            ),
+            Self::Locked { path } => write!(
+                f,
+                "{} is locked by another process; close it there, or open with LockMode::Wait",
+                path.display()
+            ),
+            Self::Cipher { file, source } => write!(f, "file {file}: {source}"),
+            Self::Corrupt { file, reason } => write!(f, "file {file} is corrupt: {reason}"),
+            Self::UnknownTag { tag } => {
+                write!(f, "'{tag}' tag data isn't in the cache or the database.")
+            }
+            Self::UnknownMetatag { name } => write!(f, "No metatag database named '{name}'."),
+            Self::Json { tag, reason } => write!(f, "tag '{tag}': {reason}"),
+            Self::InvalidHmac => f.write_str("Invalid HMAC hash for the given data."),
+            Self::NoData => f.write_str("No data was specified."),
+            Self::Passcrypt(e) => write!(f, "profile key derivation failed: {e}"),
+            Self::Core(e) => e.fmt(f),
+            Self::Task(e) => write!(f, "the database task failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Io { source, .. } => Some(source),
+            Self::Cipher { source, .. } => Some(source),
+            Self::Passcrypt(e) => Some(e),
+            Self::Core(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<aiootp_core::Error> for Error {
+    fn from(e: aiootp_core::Error) -> Self {
+        Self::Core(e)
+    }
+}
+
+impl From<aiootp_passcrypt::Error> for Error {
+    fn from(e: aiootp_passcrypt::Error) -> Self {
+        Self::Passcrypt(e)
+    }
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = core::result::Result<T, E>;

@@ -1,0 +1,45 @@
+//! Transparently encrypted, crash-safe key-value databases in a folder,
+//! byte-compatible with aiootp 0.22.0's `Database`: folders the reference
+//! writes open here, and folders written here open in the reference.
+//!
+//! ```
+//! use aiootp_db::{Database, Value};
+//!
+//! let dir = std::env::temp_dir().join(format!("aiootp-db-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir)?;
+//! let key = aiootp_core::generate_key(64)?;
+//!
+//! let mut db = Database::create(key.expose(), &dir)?;
+//! db.set_json("profile", &serde_json::json!({"name": "alice", "age": 30}))?;
+//! db.set_tag("avatar", Value::Bytes(vec![0x89, b'P', b'N', b'G']));
+//! db.metatag("taxes")?.set_json("2024", &[1, 2, 3])?;
+//! db.save_database()?;
+//! drop(db);
+//!
+//! let mut db = Database::open_existing(key.expose(), &dir)?;
+//! let age: u32 = db.get_as::<serde_json::Value>("profile")?["age"].as_u64().unwrap_or(0) as u32;
+//! assert_eq!(age, 30);
+//! assert_eq!(db.metatag("taxes")?.get_as::<Vec<u8>>("2024")?, [1, 2, 3]);
+//! db.delete_database()?;
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![forbid(unsafe_code)]
+
+mod database;
+mod error;
+#[cfg(feature = "kat")]
+pub mod kat;
+pub mod manifest;
+mod profile;
+pub mod schedule;
+pub mod storage;
+mod value;
+
+pub use database::{Database, OpenMode, OpenOptions};
+pub use error::{Error, Result};
+pub use profile::{
+    Profile, ProfileSettings, device_salt_file, generate_profile, generate_profile_existing,
+};
+pub use storage::{FaultyStorage, FsStorage, LockMode, Storage};
+pub use value::Value;

@@ -1,0 +1,141 @@
+//! A node's manifest (spec databases §4.2): `{"0": salt or 0, "1": [metatags],
+//! filename: tag, …}`, written with Python's `json.dumps` layout.
+
+use crate::error::{Error, Result};
+use aiootp_chunky2048::json::python_dumps;
+use indexmap::IndexMap;
+use serde_json::{Map, Value as Json};
+
+/// The root-salt ledger key.
+pub const SALT_LEDGER: &str = "0";
+/// The metatags ledger key.
+pub const METATAGS_LEDGER: &str = "1";
+
+/// A decoded manifest.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Manifest {
+    /// For a metatag-style node, its 16-byte root salt (`"0"` holds it in
+    /// hex); `None` for a top-level node (`"0": 0`, the salt in its file).
+    pub inline_salt: Option<Vec<u8>>,
+    /// Direct child metatags, in creation order.
+    pub metatags: Vec<String>,
+    /// Tag filename → tag name, in insertion order.
+    pub tags: IndexMap<String, String>,
+}
+
+impl Manifest {
+    /// Parses a manifest's plaintext. Any key order; every key other than
+    /// `"0"` and `"1"` is a filename.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] naming `file`.
+    pub fn parse(plaintext: &[u8], file: &str) -> Result<Self> {
+        let corrupt = |reason: &str| Error::Corrupt {
+            file: file.to_owned(),
+            reason: format!("manifest {reason}"),
+        };
+        let map: Map<String, Json> =
+            serde_json::from_slice(plaintext).map_err(|_| corrupt("is not a JSON object"))?;
+        let mut m = Self::default();
+        for (k, v) in map {
+            match k.as_str() {
+                SALT_LEDGER => {
+                    m.inline_salt = match v {
+                        Json::String(h) => {
+                            Some(hex_decode(&h).ok_or_else(|| corrupt("salt is not hex"))?)
+                        }
+                        Json::Number(_) => None,
+                        _ => return Err(corrupt("salt ledger has a wrong type")),
+                    }
+                }
+                METATAGS_LEDGER => {
+                    let names = v
+                        .as_array()
+                        .ok_or_else(|| corrupt("metatag ledger is not a list"))?;
+                    for n in names {
+                        let n = n
+                            .as_str()
+                            .ok_or_else(|| corrupt("metatag name is not a string"))?;
+                        if !m.metatags.iter().any(|x| x == n) {
+                            m.metatags.push(n.to_owned());
+                        }
+                    }
+                }
+                _ => {
+                    let tag = v
+                        .as_str()
+                        .ok_or_else(|| corrupt("tag name is not a string"))?;
+                    m.tags.insert(k, tag.to_owned());
+                }
+            }
+        }
+        Ok(m)
+    }
+
+    /// The plaintext: `"0"`, `"1"`, then the tags, as `json.dumps` writes them.
+    #[must_use]
+    pub fn to_plaintext(&self) -> Vec<u8> {
+        let mut map = Map::new();
+        let salt = match &self.inline_salt {
+            Some(s) => Json::String(hex_encode(s)),
+            None => Json::from(0),
+        };
+        map.insert(SALT_LEDGER.into(), salt);
+        map.insert(
+            METATAGS_LEDGER.into(),
+            Json::Array(self.metatags.iter().cloned().map(Json::String).collect()),
+        );
+        for (f, t) in &self.tags {
+            map.insert(f.clone(), Json::String(t.clone()));
+        }
+        python_dumps(&Json::Object(map)).into_bytes()
+    }
+}
+
+/// Lowercase hex.
+#[must_use]
+pub fn hex_encode(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Hex, either case; `None` if malformed.
+#[must_use]
+pub fn hex_decode(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_layout_and_round_trip() {
+        let mut m = Manifest {
+            inline_salt: None,
+            metatags: vec!["alpha".into(), "βeta".into()],
+            ..Manifest::default()
+        };
+        m.tags.insert("6wvd".into(), "json_dict".into());
+        let text = String::from_utf8(m.to_plaintext()).unwrap();
+        assert_eq!(
+            text,
+            r#"{"0": 0, "1": ["alpha", "\u03b2eta"], "6wvd": "json_dict"}"#
+        );
+        assert_eq!(Manifest::parse(text.as_bytes(), "m").unwrap(), m);
+        let with_salt = Manifest {
+            inline_salt: Some(vec![0xab; 16]),
+            ..Manifest::default()
+        };
+        assert_eq!(
+            Manifest::parse(&with_salt.to_plaintext(), "m").unwrap(),
+            with_salt
+        );
+        assert!(Manifest::parse(b"[1]", "m").is_err());
+    }
+}

@@ -1,0 +1,321 @@
+//! Where a database's files live. All file access goes through [`Storage`],
+//! so another backend (an object store) needs no change to the key
+//! schedule; [`FsStorage`] is the crash-safe local folder and
+//! [`FaultyStorage`] fails on purpose, for tests.
+
+use std::fmt::Debug;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A flat namespace of files (names may contain `/` for the profile salts).
+pub trait Storage: Send + Sync + Debug {
+    /// The whole file, or `None` if it does not exist.
+    ///
+    /// # Errors
+    /// I/O errors other than "not found".
+    fn read(&self, name: &str) -> io::Result<Option<Vec<u8>>>;
+
+    /// Replaces (or creates) the file atomically: a crash leaves the old
+    /// contents or the new, never a mix.
+    ///
+    /// # Errors
+    /// I/O errors; the old file is then untouched.
+    fn write(&self, name: &str, data: &[u8]) -> io::Result<()>;
+
+    /// Creates the file only if it does not exist, atomically. Returns
+    /// whether it was created.
+    ///
+    /// # Errors
+    /// I/O errors.
+    fn create_new(&self, name: &str, data: &[u8]) -> io::Result<bool>;
+
+    /// Removes the file; a missing file is not an error.
+    ///
+    /// # Errors
+    /// I/O errors.
+    fn remove(&self, name: &str) -> io::Result<()>;
+
+    /// Whether the file exists.
+    ///
+    /// # Errors
+    /// I/O errors.
+    fn exists(&self, name: &str) -> io::Result<bool>;
+
+    /// Makes every completed `write`, `create_new` and `remove` durable.
+    ///
+    /// # Errors
+    /// I/O errors.
+    fn sync(&self) -> io::Result<()>;
+
+    /// A display path for error messages.
+    fn location(&self, name: &str) -> PathBuf;
+}
+
+/// A local folder. Files are written to a temporary file in the same
+/// folder, synced, renamed over the target, and the folder synced; they are
+/// created readable by the owner only (0600).
+#[derive(Debug, Clone)]
+pub struct FsStorage {
+    root: PathBuf,
+}
+
+const TMP_PREFIX: &str = ".aiootp-tmp-";
+
+impl FsStorage {
+    /// Storage in `root` (which must exist, as in the reference).
+    #[must_use]
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// The folder.
+    #[must_use]
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.root.join(name)
+    }
+
+    fn temp_file(&self, dir: &Path) -> io::Result<(PathBuf, File)> {
+        for _ in 0..8 {
+            let suffix: [u8; 8] = aiootp_core::rand::random_array().map_err(io::Error::other)?;
+            // `.` is outside the base38 alphabet: never a database file name.
+            let path = dir.join(format!(
+                "{TMP_PREFIX}{}",
+                crate::manifest::hex_encode(&suffix)
+            ));
+            match options().create_new(true).open(&path) {
+                Ok(f) => return Ok((path, f)),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            "no free temporary name",
+        ))
+    }
+
+    fn write_temp(&self, target: &Path, data: &[u8]) -> io::Result<PathBuf> {
+        let dir = target.parent().unwrap_or(&self.root);
+        let (tmp, mut f) = self.temp_file(dir)?;
+        let result = f.write_all(data).and_then(|()| f.sync_all());
+        if let Err(e) = result {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+        Ok(tmp)
+    }
+
+    /// Removes temporary files an interrupted write left behind.
+    ///
+    /// # Errors
+    /// I/O errors listing the folder.
+    pub fn clean_temporaries(&self) -> io::Result<usize> {
+        let mut n = 0;
+        for entry in fs::read_dir(&self.root)? {
+            let entry = entry?;
+            if entry.file_name().to_string_lossy().starts_with(TMP_PREFIX) {
+                fs::remove_file(entry.path())?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+}
+
+fn options() -> OpenOptions {
+    let mut o = OpenOptions::new();
+    o.write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o
+}
+
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// Reads a file that may have been left at mode 000 by the reference (its
+/// salt files): owner read permission is restored first, as the reference
+/// itself does before reading.
+fn read_file(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    let open = || File::open(path);
+    let mut f = match open() {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                fs::set_permissions(path, fs::Permissions::from_mode(0o600))?;
+            }
+            open()?
+        }
+        Err(e) => return Err(e),
+    };
+    let mut buf = Vec::new();
+    f.read_to_end(&mut buf)?;
+    Ok(Some(buf))
+}
+
+impl Storage for FsStorage {
+    fn read(&self, name: &str) -> io::Result<Option<Vec<u8>>> {
+        read_file(&self.path(name))
+    }
+
+    fn write(&self, name: &str, data: &[u8]) -> io::Result<()> {
+        let target = self.path(name);
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        let tmp = self.write_temp(&target, data)?;
+        fs::rename(&tmp, &target).inspect_err(|_| {
+            let _ = fs::remove_file(&tmp);
+        })
+    }
+
+    fn create_new(&self, name: &str, data: &[u8]) -> io::Result<bool> {
+        let target = self.path(name);
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        let tmp = self.write_temp(&target, data)?;
+        // A hard link fails if the target exists: O_EXCL for a complete file.
+        let linked = fs::hard_link(&tmp, &target);
+        let _ = fs::remove_file(&tmp);
+        match linked {
+            Ok(()) => {
+                sync_dir(target.parent().unwrap_or(&self.root))?;
+                Ok(true)
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn remove(&self, name: &str) -> io::Result<()> {
+        match fs::remove_file(self.path(name)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    fn exists(&self, name: &str) -> io::Result<bool> {
+        self.path(name).try_exists()
+    }
+
+    fn sync(&self) -> io::Result<()> {
+        sync_dir(&self.root)
+    }
+
+    fn location(&self, name: &str) -> PathBuf {
+        self.path(name)
+    }
+}
+
+/// A held lock on a database folder: an advisory `flock` on the folder
+/// itself, so no extra file appears in it. Released on drop.
+#[derive(Debug)]
+pub struct FolderLock {
+    _dir: File,
+}
+
+/// What to do when another process holds the folder's lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LockMode {
+    /// Fail at once with `Error::Locked`.
+    #[default]
+    Fail,
+    /// Wait for the other process to close the database.
+    Wait,
+    /// Take no lock (read-only use, or the caller coordinates writers).
+    None,
+}
+
+impl FolderLock {
+    /// Locks `dir` exclusively.
+    ///
+    /// # Errors
+    /// `WouldBlock` when another process holds it and `mode` is `Fail`.
+    pub fn acquire(dir: &Path, mode: LockMode) -> io::Result<Option<Self>> {
+        let f = File::open(dir)?;
+        match mode {
+            LockMode::None => return Ok(None),
+            LockMode::Wait => f.lock()?,
+            LockMode::Fail => f.try_lock().map_err(|e| match e {
+                fs::TryLockError::WouldBlock => io::Error::from(io::ErrorKind::WouldBlock),
+                fs::TryLockError::Error(e) => e,
+            })?,
+        }
+        Ok(Some(Self { _dir: f }))
+    }
+}
+
+/// A storage that fails its Nth write (counting `write` and `create_new`),
+/// like redb's fault-injection backend: it proves a failed save returns an
+/// error and leaves the last saved state readable.
+#[derive(Debug, Clone)]
+pub struct FaultyStorage {
+    inner: Arc<dyn Storage>,
+    fail_at: usize,
+    writes: Arc<AtomicUsize>,
+}
+
+impl FaultyStorage {
+    /// Wraps `inner`; the `fail_at`-th write (from 1) and every later one fail.
+    #[must_use]
+    pub fn new(inner: Arc<dyn Storage>, fail_at: usize) -> Self {
+        Self {
+            inner,
+            fail_at,
+            writes: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    fn tick(&self) -> io::Result<()> {
+        let n = self.writes.fetch_add(1, Ordering::SeqCst) + 1;
+        if n >= self.fail_at {
+            return Err(io::Error::other(format!("injected fault at write {n}")));
+        }
+        Ok(())
+    }
+}
+
+impl Storage for FaultyStorage {
+    fn read(&self, name: &str) -> io::Result<Option<Vec<u8>>> {
+        self.inner.read(name)
+    }
+    fn write(&self, name: &str, data: &[u8]) -> io::Result<()> {
+        self.tick()?;
+        self.inner.write(name, data)
+    }
+    fn create_new(&self, name: &str, data: &[u8]) -> io::Result<bool> {
+        self.tick()?;
+        self.inner.create_new(name, data)
+    }
+    fn remove(&self, name: &str) -> io::Result<()> {
+        self.inner.remove(name)
+    }
+    fn exists(&self, name: &str) -> io::Result<bool> {
+        self.inner.exists(name)
+    }
+    fn sync(&self) -> io::Result<()> {
+        self.inner.sync()
+    }
+    fn location(&self, name: &str) -> PathBuf {
+        self.inner.location(name)
+    }
+}
