@@ -11,6 +11,7 @@
 
 mod bench;
 mod bench_passcrypt;
+mod db_fixture;
 mod fuzz;
 mod interop;
 mod interop_keygens;
@@ -34,6 +35,7 @@ fn main() {
         "bench" => bench::main(rest),
         "fuzz" => fuzz::main(rest),
         "test" => test::main(rest),
+        "db-fixture" => db_fixture_main(rest),
         _ => {
             eprintln!("usage: cargo xtask <kat|interop|bench|fuzz|test> [options]");
             std::process::exit(2);
@@ -43,4 +45,19 @@ fn main() {
         eprintln!("xtask {command}: {e}");
         std::process::exit(1);
     }
+}
+
+/// `cargo xtask db-fixture --from DIR --out OUT`: a Rust-written fixture.
+fn db_fixture_main(args: &[String]) -> Result<(), String> {
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .ok_or(format!("{name} is required"))
+    };
+    let out = std::path::PathBuf::from(arg("--out")?);
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    db_fixture::write(std::path::Path::new(arg("--from")?), &out)?;
+    println!("wrote {}", out.display());
+    Ok(())
 }

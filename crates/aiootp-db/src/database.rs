@@ -270,6 +270,14 @@ impl Database {
         )
     }
 
+    /// The 296-byte key of the child metatag `name` (`metatag_key`).
+    ///
+    /// # Errors
+    /// None in practice.
+    pub fn metatag_key(&self, name: &str) -> Result<Zeroizing<Vec<u8>>> {
+        Ok(Zeroizing::new(self.keys.metatag_key(name)?))
+    }
+
     /// The storage this node uses.
     #[must_use]
     pub fn storage(&self) -> &Arc<dyn Storage> {

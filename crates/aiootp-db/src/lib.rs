@@ -38,6 +38,10 @@ mod value;
 
 pub use database::{Database, OpenMode, OpenOptions};
 pub use error::{Error, Result};
+/// Profile derivation steps, for known-answer tools.
+pub mod profile_parts {
+    pub use crate::profile::tmp_key;
+}
 pub use profile::{
     Profile, ProfileSettings, device_salt_file, generate_profile, generate_profile_existing,
 };

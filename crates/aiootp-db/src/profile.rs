@@ -65,6 +65,20 @@ impl core::fmt::Debug for Profile {
     }
 }
 
+/// `tmp_key = hash_bytes(gist, key=passphrase)`: the Passcrypt input of a profile.
+///
+/// # Errors
+/// None in practice.
+pub fn tmp_key(gist: &[u8], passphrase: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    Ok(Zeroizing::new(hash_bytes_with(
+        Hasher::Sha3_512,
+        0,
+        passphrase,
+        0,
+        &[gist],
+    )?))
+}
+
 /// The device salt's file, relative to the folder.
 #[must_use]
 pub fn device_salt_file() -> String {
@@ -173,13 +187,7 @@ fn open_profile(
     let gist_vec = hash_bytes_with(Hasher::Sha3_512, 0, &device_salt, 0, &items)?;
     let mut gist = [0u8; 64];
     gist.copy_from_slice(&gist_vec);
-    let tmp_key = Zeroizing::new(hash_bytes_with(
-        Hasher::Sha3_512,
-        0,
-        passphrase,
-        0,
-        &[&gist],
-    )?);
+    let tmp_key = tmp_key(&gist, passphrase)?;
     let profile_salt_file = format!("secure/{}", deniable_filename(&gist));
     let profile_salt = salt_file(&storage, &profile_salt_file)?;
     let login_key = Passcrypt::with_pepper(&settings.pepper).derive(
