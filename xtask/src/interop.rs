@@ -49,6 +49,11 @@ pub fn main(args: &[String]) -> Result<(), String> {
     passed += p;
     failed += f;
     failures.extend(fs);
+    eprintln!("interop: {rounds} database rounds both ways, and the fixture generator");
+    let (p, f, fs) = crate::interop_db::run(&python, rounds, &seed)?;
+    passed += p;
+    failed += f;
+    failures.extend(fs);
     for f in &failures {
         eprintln!("FAILED {f}");
     }

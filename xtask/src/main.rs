@@ -14,6 +14,7 @@ mod bench_passcrypt;
 mod db_fixture;
 mod fuzz;
 mod interop;
+mod interop_db;
 mod interop_keygens;
 mod kat;
 mod kat_asym;
