@@ -11,6 +11,7 @@
 
 mod bench;
 mod bench_passcrypt;
+mod crash;
 mod db_fixture;
 mod fuzz;
 mod interop;
@@ -36,9 +37,12 @@ fn main() {
         "bench" => bench::main(rest),
         "fuzz" => fuzz::main(rest),
         "test" => test::main(rest),
+        "crash" => crash::main(rest),
         "db-fixture" => db_fixture_main(rest),
         _ => {
-            eprintln!("usage: cargo xtask <kat|interop|bench|fuzz|test> [options]");
+            eprintln!(
+                "usage: cargo xtask <kat|interop|bench|fuzz|crash|db-fixture|test> [options]"
+            );
             std::process::exit(2);
         }
     };
