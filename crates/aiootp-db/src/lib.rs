@@ -26,6 +26,8 @@
 //! ```
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "tokio")]
+pub mod aio;
 mod database;
 mod error;
 #[cfg(feature = "kat")]

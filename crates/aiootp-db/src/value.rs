@@ -119,41 +119,50 @@ impl From<serde_json::Value> for Value {
 /// escapes in strings. Those are rewritten to neutral stand-ins (`0`,
 /// `\u0041`) outside/inside strings, then serde_json validates the rest.
 fn is_python_json(text: &str) -> bool {
+    // Bytes, not chars: only ASCII sequences are replaced, so the output
+    // stays valid UTF-8 whatever multi-byte characters surround them.
     let b = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
+    let mut out = Vec::with_capacity(b.len());
     let (mut i, mut in_string) = (0, false);
     while i < b.len() {
-        let rest = &text[i..];
+        let rest = &b[i..];
         if in_string {
-            if rest.starts_with('\\') {
-                let esc = rest.get(..6).unwrap_or("");
-                let lone = esc.len() == 6
-                    && esc[1..2].eq_ignore_ascii_case("u")
-                    && esc[2..3].eq_ignore_ascii_case("d")
-                    && matches!(esc.as_bytes()[3].to_ascii_lowercase(), b'8'..=b'9' | b'a'..=b'f');
-                let take = if lone { 6 } else { 2.min(rest.len()) };
-                out.push_str(if lone { "\\u0041" } else { &rest[..take] });
-                i += take;
+            if rest[0] == b'\\' {
+                let lone = rest.len() >= 6
+                    && rest[1].eq_ignore_ascii_case(&b'u')
+                    && rest[2].eq_ignore_ascii_case(&b'd')
+                    && matches!(rest[3].to_ascii_lowercase(), b'8'..=b'9' | b'a'..=b'f');
+                if lone {
+                    out.extend_from_slice(b"\\u0041");
+                    i += 6;
+                } else {
+                    // An escape is two bytes when its second is ASCII; else
+                    // copy the backslash and let serde_json reject it.
+                    let take = if rest.len() >= 2 && rest[1].is_ascii() {
+                        2
+                    } else {
+                        1
+                    };
+                    out.extend_from_slice(&rest[..take]);
+                    i += take;
+                }
                 continue;
             }
-            if rest.starts_with('"') {
-                in_string = false;
-            }
-        } else if rest.starts_with('"') {
+            in_string = rest[0] != b'"';
+        } else if rest[0] == b'"' {
             in_string = true;
-        } else if let Some(token) = ["-Infinity", "Infinity", "NaN"]
-            .iter()
-            .find(|t| rest.starts_with(**t))
+        } else if let Some(token) = [&b"-Infinity"[..], b"Infinity", b"NaN"]
+            .into_iter()
+            .find(|t| rest.starts_with(t))
         {
-            out.push('0');
+            out.push(b'0');
             i += token.len();
             continue;
         }
-        let c = rest.chars().next().unwrap_or(' ');
-        out.push(c);
-        i += c.len_utf8();
+        out.push(rest[0]);
+        i += 1;
     }
-    serde_json::from_str::<serde::de::IgnoredAny>(&out).is_ok()
+    serde_json::from_slice::<serde::de::IgnoredAny>(&out).is_ok()
 }
 
 #[cfg(test)]
@@ -175,6 +184,12 @@ mod tests {
         assert!(Value::from_plaintext(vec![], "f").is_err());
         assert!(Value::from_plaintext(b"{oops".to_vec(), "f").is_err());
         assert!(Value::from_plaintext(b"NaNa".to_vec(), "f").is_err());
+        // Found by the db_readers fuzz target: a backslash before a two-byte
+        // character once split it and panicked.
+        let crash = vec![
+            0x22, 0x5c, 0x5c, 0x5c, 0xdd, 0xbb, 0x5c, 0x5c, 0x5c, 0x35, 0x22,
+        ];
+        assert!(Value::from_plaintext(crash, "f").is_err());
         assert!(
             Value::from_plaintext(br#"{"a": [NaN, -Infinity, "\udfff"]}"#.to_vec(), "f").is_ok()
         );

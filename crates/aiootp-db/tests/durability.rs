@@ -248,3 +248,35 @@ fn metatags_delete_cleanly_and_values_round_trip() {
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[cfg(feature = "tokio")]
+#[tokio::test]
+async fn the_async_face_wraps_the_core_and_reports_errors() {
+    use aiootp_db::aio::AsyncDatabase;
+    let dir = temp_dir("async");
+    let db = AsyncDatabase::open_with(KEY.to_vec(), dir.clone(), no_lock(OpenMode::Create))
+        .await
+        .unwrap();
+    db.set_tag("a".into(), Value::Bytes(vec![1, 2]))
+        .await
+        .unwrap();
+    db.with(|d| {
+        d.metatag("m")
+            .map(|m| m.set_tag("b", Value::Bytes(vec![3])))
+    })
+    .await
+    .unwrap();
+    db.save_database().await.unwrap();
+    let again = AsyncDatabase::open_with(KEY.to_vec(), dir.clone(), no_lock(OpenMode::Existing))
+        .await
+        .unwrap();
+    assert_eq!(
+        again.query_tag("a".into(), false).await.unwrap(),
+        Value::Bytes(vec![1, 2])
+    );
+    assert!(matches!(
+        again.query_tag("nope".into(), false).await,
+        Err(Error::UnknownTag { .. })
+    ));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
