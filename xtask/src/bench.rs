@@ -32,7 +32,9 @@ struct Options {
     quick: bool,
     reference: bool,
     memory: bool,
+    cipher: bool,
     passcrypt: bool,
+    database: bool,
 }
 
 pub fn main(args: &[String]) -> Result<(), String> {
@@ -47,7 +49,9 @@ pub fn main(args: &[String]) -> Result<(), String> {
         quick: false,
         reference: true,
         memory: true,
+        cipher: true,
         passcrypt: true,
+        database: true,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -57,6 +61,11 @@ pub fn main(args: &[String]) -> Result<(), String> {
             "--no-reference" => o.reference = false,
             "--no-memory" => o.memory = false,
             "--no-passcrypt" => o.passcrypt = false,
+            "--only-db" => {
+                o.passcrypt = false;
+                o.memory = false;
+                o.cipher = false;
+            }
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
@@ -74,7 +83,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
         "Keccak-f[1600]: {perm_ns:.1} ns per permutation ({}; the keccak crate: {crate_ns:.1} ns)",
         aiootp_core::keccak::backend_name()
     );
-    let reference = if o.reference {
+    let reference = if o.reference && o.cipher {
         reference_rows(&sizes, min_time, samples)?
     } else {
         Vec::new()
@@ -85,7 +94,8 @@ pub fn main(args: &[String]) -> Result<(), String> {
         "op", "size", "rust MB/s", "bound MB/s", "of bound", "reference MB/s", "vs ref"
     );
     let mut rows = Vec::new();
-    for op in OPS {
+    let ops: &[&str] = if o.cipher { OPS } else { &[] };
+    for op in ops {
         for &size in &sizes {
             let rust = measure(op, size, min_time, samples)?;
             let bound = size as f64 / (permutations(op, size) as f64 * perm_ns * 1e-9) / 1e6;
@@ -113,6 +123,9 @@ pub fn main(args: &[String]) -> Result<(), String> {
         Vec::new()
     };
     rows.extend(passcrypt_rows);
+    if o.database {
+        rows.extend(crate::bench_db::rows(o.reference)?);
+    }
     let mut report = json!({"perm_ns": perm_ns, "keccak_crate_perm_ns": crate_ns,
         "backend": aiootp_core::keccak::backend_name(), "rows": rows});
     if o.memory {

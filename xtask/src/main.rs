@@ -10,6 +10,7 @@
 #![allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
 
 mod bench;
+mod bench_db;
 mod bench_passcrypt;
 mod crash;
 mod db_fixture;

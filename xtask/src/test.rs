@@ -49,6 +49,8 @@ pub fn main(args: &[String]) -> Result<(), String> {
     crate::kat::main(&[])?;
     step("interop with the reference");
     crate::interop::main(&["--cases".into(), if fast { "50" } else { "300" }.into()])?;
+    step("crash test (SIGKILL during saves)");
+    crate::crash::main(&["--kills".into(), if fast { "20" } else { "60" }.into()])?;
     if !fast {
         step("fuzz smoke run");
         crate::fuzz::main(&["--seconds".into(), "10".into()])?;

@@ -130,7 +130,13 @@ impl Database {
             },
             _ => Error::io(path, e),
         })?;
-        let storage: Arc<dyn Storage> = Arc::new(FsStorage::new(path));
+        let fs = FsStorage::new(path);
+        if lock.is_some() {
+            // With the folder locked, a temporary file can only be the
+            // leftover of a writer that was killed: remove it.
+            fs.clean_temporaries().map_err(|e| Error::io(path, e))?;
+        }
+        let storage: Arc<dyn Storage> = Arc::new(fs);
         let mut db = Self::open_node(storage, key, options)?;
         db._lock = lock;
         Ok(db)
@@ -207,10 +213,32 @@ impl Database {
     /// # Errors
     /// As [`Self::query_tag`].
     pub fn load_tags(&mut self) -> Result<()> {
-        let tags: Vec<String> = self.manifest.tags.values().cloned().collect();
-        for tag in tags {
-            self.query_tag(&tag, true)?;
-        }
+        let pending: Vec<String> = self
+            .manifest
+            .tags
+            .keys()
+            .filter(|f| !self.cache.contains_key(*f))
+            .cloned()
+            .collect();
+        let load = |f: &String| -> Result<(String, Value)> {
+            let tag = self.manifest.tags.get(f).cloned().unwrap_or_default();
+            let ct = read(&*self.storage, f)?.ok_or(Error::UnknownTag { tag })?;
+            let plain = self
+                .keys
+                .cipher
+                .bytes_decrypt(&ct, &file_aad(f, b""), 0)
+                .map_err(|e| Error::cipher(f, e))?;
+            Ok((f.clone(), Value::from_plaintext(plain, f)?))
+        };
+        // Reading, decrypting and parsing are independent per tag.
+        #[cfg(feature = "parallel")]
+        let loaded: Vec<(String, Value)> = {
+            use rayon::prelude::*;
+            pending.par_iter().map(load).collect::<Result<_>>()?
+        };
+        #[cfg(not(feature = "parallel"))]
+        let loaded: Vec<(String, Value)> = pending.iter().map(load).collect::<Result<_>>()?;
+        self.cache.extend(loaded);
         Ok(())
     }
 
@@ -627,8 +655,13 @@ impl Database {
         };
         #[cfg(not(feature = "parallel"))]
         let sealed: Vec<(String, Vec<u8>)> = dirty.iter().map(encrypt).collect::<Result<_>>()?;
-        for (f, ct) in sealed {
-            write(&*self.storage, &f, &ct)?;
+        if sealed.is_empty() {
+            return Ok(());
+        }
+        self.storage
+            .write_many(&sealed)
+            .map_err(|e| Error::io(self.storage.location(""), e))?;
+        for (f, _) in sealed {
             self.dirty.swap_remove(&f);
         }
         Ok(())

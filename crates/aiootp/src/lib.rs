@@ -29,6 +29,8 @@
 //! | `Passcrypt.PEPPER = p` | `Passcrypt::with_pepper(p)` (a value, not global state) |
 //! | `mnemonic(passphrase)` | `Passcrypt::mnemonic`, `random_mnemonic` |
 //! | `X25519`, `Ed25519`, `dh2_*`, `dh3_*` | `X25519`, `Ed25519`, `dh2`, `dh3` (feature `asym`) |
+//! | `Database(key, path=p)`, `db[tag] = v`, `save_database()` | `Database::open(key, p)?`, `db.set_tag(tag, v)`, `db.save_database()?` (feature `db`) |
+//! | `AsyncDatabase` | `db::aio::AsyncDatabase` (features `db`, `tokio`) |
 #![forbid(unsafe_code)]
 
 pub use aiootp_core as core;
@@ -59,6 +61,11 @@ pub use aiootp_asym as asym;
 pub use aiootp_asym::{Ed25519, Ed25519Public, X25519, dh2, dh3};
 
 pub use aiootp_core::{DomainKdf, Guid, SequenceId};
+
+#[cfg(feature = "db")]
+pub use aiootp_db as db;
+#[cfg(feature = "db")]
+pub use aiootp_db::{Database, Value as DbValue, generate_profile};
 
 /// The async (tokio) face.
 #[cfg(feature = "tokio")]
