@@ -28,6 +28,7 @@
 
 #[cfg(feature = "tokio")]
 pub mod aio;
+pub mod bytes_stream;
 mod cipher;
 pub mod constants;
 mod engine;

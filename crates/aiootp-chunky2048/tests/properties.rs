@@ -216,3 +216,37 @@ fn json_values_round_trip_with_python_text() {
         Err(Error::JsonDecode(_))
     ));
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn streamed_bytes_format_matches_bytes_encrypt(data in prop::collection::vec(any::<u8>(), 0..2000), step in 1usize..700, flip in any::<prop::sample::Index>()) {
+        use aiootp_chunky2048::bytes_stream::{BytesDecryptor, BytesEncryptor};
+        let c = cipher(14);
+        let mut enc = BytesEncryptor::new(&c, b"s").unwrap();
+        let mut blocks = Vec::new();
+        for chunk in data.chunks(step) {
+            enc.update(chunk, &mut blocks);
+        }
+        let header = enc.finish(&mut blocks);
+        let whole = [&header[..], &blocks].concat();
+        // The reference format, readable by bytes_decrypt.
+        prop_assert_eq!(c.bytes_decrypt(&whole, b"s", 0).unwrap(), data.clone());
+        let mut dec = BytesDecryptor::new(&c, &header, b"s").unwrap();
+        let mut out = Vec::new();
+        for chunk in blocks.chunks(step) {
+            dec.update(chunk, &mut out);
+        }
+        dec.finish(0, &mut out).unwrap();
+        prop_assert_eq!(&out, &data);
+        // Any change is refused at finish.
+        let mut bad = whole.clone();
+        let i = flip.index(bad.len());
+        bad[i] ^= 1;
+        let mut dec = BytesDecryptor::new(&c, &bad[..64], b"s").unwrap();
+        let mut junk = Vec::new();
+        dec.update(&bad[64..], &mut junk);
+        prop_assert!(dec.finish(0, &mut junk).is_err());
+    }
+}

@@ -1,0 +1,211 @@
+//! The `bytes_encrypt` format, streamed: `shmac ‖ salt ‖ iv ‖ blocks` in
+//! constant memory, sans-IO.
+//!
+//! The tag comes first in this format but is only known at the end, so
+//! [`BytesEncryptor`] gives the blocks as they are made and the 64-byte
+//! header last (the caller writes it in front: seek back, or spool).
+//! [`BytesDecryptor`] releases plaintext as it decrypts, but it is **not
+//! authenticated until [`BytesDecryptor::finish`] returns `Ok`**: callers
+//! must hold it back (a temporary file renamed on success, or a first pass
+//! that only checks the tag). The `aiootp` CLI does exactly this.
+
+use crate::cipher::{Chunky2048, MessageRandomness, as_block, fixed};
+use crate::constants::*;
+use crate::engine::{Direction, Engine};
+use crate::error::{Error, Result};
+use crate::padding::{data_end, write_end_padding};
+use aiootp_core::bytes_are_equal;
+use zeroize::Zeroizing;
+
+/// Encrypts a plaintext of any length, block by block.
+pub struct BytesEncryptor {
+    engine: Engine,
+    /// Plaintext not yet encrypted (less than one block after each call).
+    pending: Zeroizing<Vec<u8>>,
+    len: usize,
+    salt: [u8; SALT_BYTES],
+    iv: [u8; IV_BYTES],
+    extra_padding: Zeroizing<[u8; BLOCKSIZE]>,
+}
+
+impl core::fmt::Debug for BytesEncryptor {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("BytesEncryptor")
+            .field("len", &self.len)
+            .finish_non_exhaustive()
+    }
+}
+
+impl BytesEncryptor {
+    /// Starts a message with fresh randomness.
+    ///
+    /// # Errors
+    /// [`Error::AadTooLong`], or CSPRNG/clock failure.
+    pub fn new(cipher: &Chunky2048, aad: &[u8]) -> Result<Self> {
+        let r = MessageRandomness::generate(cipher.clock())?;
+        let bundle = cipher.bundle(r.salt, aad, r.iv)?;
+        let mut pending = Zeroizing::new(Vec::with_capacity(2 * BLOCKSIZE));
+        pending.extend_from_slice(&r.inner_header());
+        Ok(Self {
+            engine: Engine::new(bundle, Direction::Encrypt),
+            pending,
+            len: 0,
+            salt: r.salt,
+            iv: r.iv,
+            extra_padding: Zeroizing::new(r.extra_padding),
+        })
+    }
+
+    /// Encrypts `data`; every block it completes is appended to `out`.
+    pub fn update(&mut self, data: &[u8], out: &mut Vec<u8>) {
+        self.len += data.len();
+        self.pending.extend_from_slice(data);
+        let full = self.pending.len() / BLOCKSIZE * BLOCKSIZE;
+        let start = out.len();
+        out.extend_from_slice(&self.pending[..full]);
+        for block in out[start..].chunks_exact_mut(BLOCKSIZE) {
+            self.engine.process_block(as_block(block));
+        }
+        self.pending.drain(..full).for_each(drop);
+    }
+
+    /// Pads and encrypts the last block into `out`, and returns the header
+    /// `shmac ‖ salt ‖ iv` that goes in front of all the blocks.
+    #[must_use]
+    pub fn finish(mut self, out: &mut Vec<u8>) -> [u8; HEADER_BYTES] {
+        let tail = self.pending.len();
+        let mut block = [0u8; BLOCKSIZE];
+        block[..tail].copy_from_slice(&self.pending);
+        write_end_padding(&mut block[tail..], &self.extra_padding[..], self.len);
+        self.engine.process_block(&mut block);
+        out.extend_from_slice(&block);
+        let mut header = [0u8; HEADER_BYTES];
+        header[..SHMAC_BYTES].copy_from_slice(&self.engine.finalize());
+        header[SHMAC_BYTES..SHMAC_BYTES + SALT_BYTES].copy_from_slice(&self.salt);
+        header[SHMAC_BYTES + SALT_BYTES..].copy_from_slice(&self.iv);
+        header
+    }
+}
+
+/// Decrypts a `bytes_encrypt` ciphertext given its header, block by block.
+pub struct BytesDecryptor {
+    engine: Engine,
+    cipher: Chunky2048,
+    tag: [u8; SHMAC_BYTES],
+    /// The last decrypted block, held back for depadding.
+    held: Option<Zeroizing<[u8; BLOCKSIZE]>>,
+    timestamp: Option<[u8; TIMESTAMP_BYTES]>,
+    /// Ciphertext bytes of an incomplete block.
+    partial: Vec<u8>,
+}
+
+impl core::fmt::Debug for BytesDecryptor {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("BytesDecryptor").finish_non_exhaustive()
+    }
+}
+
+impl BytesDecryptor {
+    /// Starts from the 64-byte header `shmac ‖ salt ‖ iv`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidLength`] for a short header, [`Error::AadTooLong`].
+    pub fn new(cipher: &Chunky2048, header: &[u8], aad: &[u8]) -> Result<Self> {
+        if header.len() != HEADER_BYTES {
+            return Err(Error::InvalidLength {
+                what: "header",
+                len: header.len(),
+                expected: HEADER_BYTES,
+            });
+        }
+        let tag = fixed(&header[..SHMAC_BYTES]);
+        let salt = fixed(&header[SHMAC_BYTES..SHMAC_BYTES + SALT_BYTES]);
+        let iv = fixed(&header[SHMAC_BYTES + SALT_BYTES..]);
+        let bundle = cipher.bundle(salt, aad, iv)?;
+        Ok(Self {
+            engine: Engine::new(bundle, Direction::Decrypt),
+            cipher: cipher.clone(),
+            tag,
+            held: None,
+            timestamp: None,
+            partial: Vec::new(),
+        })
+    }
+
+    /// Decrypts ciphertext (any split); appends **unauthenticated**
+    /// plaintext of all but the last block to `out`.
+    pub fn update(&mut self, mut ciphertext: &[u8], out: &mut Vec<u8>) {
+        while !ciphertext.is_empty() {
+            let take = (BLOCKSIZE - self.partial.len()).min(ciphertext.len());
+            self.partial.extend_from_slice(&ciphertext[..take]);
+            ciphertext = &ciphertext[take..];
+            if self.partial.len() < BLOCKSIZE {
+                break;
+            }
+            let mut block = Zeroizing::new(fixed::<BLOCKSIZE>(&self.partial));
+            self.partial.clear();
+            self.engine.process_block(&mut block);
+            if let Some(previous) = self.held.replace(block) {
+                self.emit(&previous, out);
+            }
+        }
+    }
+
+    fn emit(&mut self, block: &[u8; BLOCKSIZE], out: &mut Vec<u8>) {
+        match self.timestamp {
+            None => {
+                self.timestamp = Some(fixed(&block[..TIMESTAMP_BYTES]));
+                out.extend_from_slice(&block[INNER_HEADER_BYTES..]);
+            }
+            Some(_) => out.extend_from_slice(block),
+        }
+    }
+
+    /// Checks the tag (then the ttl, as the reference does) and appends the
+    /// depadded last block to `out`. Only now is everything given out
+    /// authenticated.
+    ///
+    /// # Errors
+    /// [`Error::InvalidCiphertextLength`] if no block or a partial block
+    /// was given; [`Error::InvalidShmac`]; [`Error::TimestampExpired`].
+    pub fn finish(mut self, ttl: u64, out: &mut Vec<u8>) -> Result<()> {
+        let Some(last) = self.held.take() else {
+            return Err(Error::InvalidCiphertextLength {
+                len: HEADER_BYTES + self.partial.len(),
+            });
+        };
+        if !self.partial.is_empty() {
+            return Err(Error::InvalidCiphertextLength {
+                len: HEADER_BYTES + self.partial.len(),
+            });
+        }
+        let single = self.timestamp.is_none();
+        let tag = self.engine.finalize();
+        if !bytes_are_equal(&tag, &self.tag) {
+            return Err(Error::InvalidShmac);
+        }
+        let ts = if single {
+            fixed(&last[..TIMESTAMP_BYTES])
+        } else {
+            self.timestamp.unwrap_or([0; 4])
+        };
+        let mut padded_ts = [0u8; BLOCKSIZE];
+        padded_ts[..TIMESTAMP_BYTES].copy_from_slice(&ts);
+        self.cipher.check_ttl(&padded_ts, ttl)?;
+        // The last block: depad with the reference's clamping rule; a
+        // single-block message also loses its inner header.
+        let sentinel = last[BLOCKSIZE - 1];
+        if single {
+            let end = data_end(BLOCKSIZE, sentinel);
+            out.extend_from_slice(&last[INNER_HEADER_BYTES..end]);
+        } else {
+            let pad = if sentinel == 0 {
+                BLOCKSIZE
+            } else {
+                usize::from(sentinel)
+            };
+            out.extend_from_slice(&last[..BLOCKSIZE.saturating_sub(pad)]);
+        }
+        Ok(())
+    }
+}

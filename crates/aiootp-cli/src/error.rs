@@ -1,0 +1,115 @@
+//! One-line errors and the exit codes the CLI promises.
+
+use std::fmt;
+
+/// Why a command failed, which decides the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Authentication or verification failed (exit 1).
+    Auth,
+    /// The command was used wrongly (exit 2).
+    Usage,
+    /// A file could not be read or written (exit 3).
+    Io,
+}
+
+/// A failure: what went wrong and what to do.
+#[derive(Debug)]
+pub struct CliError {
+    /// The category.
+    pub kind: Kind,
+    /// The one-line message.
+    pub message: String,
+}
+
+impl CliError {
+    /// A usage error.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self {
+            kind: Kind::Usage,
+            message: message.into(),
+        }
+    }
+
+    /// An I/O error about `what`.
+    pub fn io(what: impl fmt::Display, e: impl fmt::Display) -> Self {
+        Self {
+            kind: Kind::Io,
+            message: format!("{what}: {e}"),
+        }
+    }
+
+    /// An authentication failure.
+    pub fn auth(message: impl Into<String>) -> Self {
+        Self {
+            kind: Kind::Auth,
+            message: message.into(),
+        }
+    }
+
+    /// The process exit code.
+    pub fn code(&self) -> i32 {
+        match self.kind {
+            Kind::Auth => 1,
+            Kind::Usage => 2,
+            Kind::Io => 3,
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<aiootp_chunky2048::Error> for CliError {
+    fn from(e: aiootp_chunky2048::Error) -> Self {
+        use aiootp_chunky2048::Error as E;
+        match e {
+            E::InvalidShmac | E::InvalidBlockId { .. } => {
+                Self::auth(format!("{e} (wrong key or aad, or the data was changed)"))
+            }
+            E::TimestampExpired { .. } => Self::auth(e.to_string()),
+            // A damaged (truncated or extended) ciphertext fails verification.
+            E::InvalidCiphertextLength { .. } => {
+                Self::auth(format!("{e} (the ciphertext was truncated or damaged)"))
+            }
+            E::Io(io) => Self::io("I/O", io),
+            other => Self::usage(format!(
+                "{other} (the input is not a valid aiootp ciphertext)"
+            )),
+        }
+    }
+}
+
+impl From<aiootp_passcrypt::Error> for CliError {
+    fn from(e: aiootp_passcrypt::Error) -> Self {
+        use aiootp_passcrypt::Error as E;
+        match e {
+            E::InvalidPassphrase | E::TimestampExpired { .. } => Self::auth(e.to_string()),
+            other => Self::usage(other.to_string()),
+        }
+    }
+}
+
+impl From<aiootp_db::Error> for CliError {
+    fn from(e: aiootp_db::Error) -> Self {
+        if e.is_authentication_failure() {
+            return Self::auth(e.to_string());
+        }
+        match e {
+            aiootp_db::Error::Io { .. } | aiootp_db::Error::Locked { .. } => Self {
+                kind: Kind::Io,
+                message: e.to_string(),
+            },
+            aiootp_db::Error::NotFound { .. } => {
+                Self::auth(format!("{e}; check the key file or profile"))
+            }
+            other => Self::usage(other.to_string()),
+        }
+    }
+}
+
+/// The CLI's `Result`.
+pub type Result<T, E = CliError> = core::result::Result<T, E>;
