@@ -51,7 +51,7 @@ pub enum DbCommand {
 
 impl DbCommand {
     fn writes(&self) -> bool {
-                matches!(self, Self::Set { .. } | Self::Rm { .. })
+        matches!(self, Self::Set { .. } | Self::Rm { .. })
     }
 }
 

@@ -1,7 +1,11 @@
 //! End-to-end tests of the `aiootp` binary, including inputs made by the
 //! reference (the shared vectors and database fixture).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // tests fail loudly by design
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation
+)] // tests fail loudly by design
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

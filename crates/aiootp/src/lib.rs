@@ -62,6 +62,9 @@ pub use aiootp_asym::{Ed25519, Ed25519Public, X25519, dh2, dh3};
 
 pub use aiootp_core::{DomainKdf, Guid, SequenceId};
 
+#[cfg(feature = "gentools")]
+pub use aiootp_gentools as gentools;
+
 #[cfg(feature = "db")]
 pub use aiootp_db as db;
 #[cfg(feature = "db")]

@@ -1,0 +1,94 @@
+//! The per-item operations, shared by the `Iterator` and `Stream` traits.
+
+use crate::error::{Error, Result};
+use base64::Engine;
+use hmac::{KeyInit, Mac};
+use num_bigint::BigUint;
+use sha3::Digest;
+
+/// The reference's default base table (`Tables.ASCII_95`): printable ASCII.
+pub const ASCII_95: &str = " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+
+pub(crate) fn sha3_256(x: &[u8]) -> [u8; 32] {
+    sha3::Sha3_256::digest(x).into()
+}
+
+pub(crate) fn sha3_512(x: &[u8]) -> [u8; 64] {
+    sha3::Sha3_512::digest(x).into()
+}
+
+pub(crate) fn hmac_256(key: &[u8], x: &[u8]) -> [u8; 32] {
+    let mut m = <hmac::SimpleHmac<sha3::Sha3_256> as KeyInit>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("any key length"));
+    m.update(x);
+    m.finalize().into_bytes().into()
+}
+
+pub(crate) fn hmac_512(key: &[u8], x: &[u8]) -> [u8; 64] {
+    let mut m = <hmac::SimpleHmac<sha3::Sha3_512> as KeyInit>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("any key length"));
+    m.update(x);
+    m.finalize().into_bytes().into()
+}
+
+pub(crate) fn to_base64(x: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(x)
+}
+
+pub(crate) fn from_base64(x: &[u8]) -> Result<Vec<u8>> {
+    base64::engine::general_purpose::STANDARD
+        .decode(x)
+        .map_err(|e| Error::Base64(e.to_string()))
+}
+
+pub(crate) fn to_hex(x: &[u8]) -> String {
+    x.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub(crate) fn from_hex(x: &[u8]) -> Result<Vec<u8>> {
+    let s = std::str::from_utf8(x).map_err(|_| Error::Hex)?;
+    if !s.len().is_multiple_of(2) {
+        return Err(Error::Hex);
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).map_err(|_| Error::Hex))
+        .collect()
+}
+
+/// `int_as_base`: the big-endian unsigned integer `x` in base `table.len()`,
+/// most significant digit first; zero is `table[0]`.
+pub(crate) fn to_base(x: &[u8], table: &str) -> String {
+    let digits: Vec<char> = table.chars().collect();
+    let base = BigUint::from(digits.len());
+    let mut n = BigUint::from_bytes_be(x);
+    if n == BigUint::ZERO {
+        return digits.first().map(ToString::to_string).unwrap_or_default();
+    }
+    let mut out = Vec::new();
+    while n > BigUint::ZERO {
+        let d = &n % &base;
+        out.push(digits[usize::try_from(d.iter_u64_digits().next().unwrap_or(0)).unwrap_or(0)]);
+        n /= &base;
+    }
+    out.iter().rev().collect()
+}
+
+/// `base_as_int`: the inverse of [`to_base`], as minimal big-endian bytes.
+pub(crate) fn from_base(s: &str, table: &str) -> Result<Vec<u8>> {
+    let digits: Vec<char> = table.chars().collect();
+    let base = BigUint::from(digits.len());
+    let mut n = BigUint::ZERO;
+    for c in s.chars() {
+        let d = digits
+            .iter()
+            .position(|&t| t == c)
+            .ok_or(Error::BaseDigit { character: c })?;
+        n = n * &base + BigUint::from(d);
+    }
+    Ok(if n == BigUint::ZERO {
+        vec![0]
+    } else {
+        n.to_bytes_be()
+    })
+}
