@@ -9,6 +9,10 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(urlsafe_to_bytes(bytes_to_urlsafe(data).as_bytes()).ok().as_deref(), Some(data));
     if let Ok(text) = std::str::from_utf8(data) {
         let _ = filename_to_bytes(text, 24);
+        // The CLI's HASH_HEX argument and the manifests' salts.
+        if let Some(bytes) = aiootp_db::manifest::hex_decode(text) {
+            assert_eq!(aiootp_db::manifest::hex_encode(&bytes), text.to_ascii_lowercase());
+        }
     }
     if !data.is_empty() && data.len() <= 64 {
         let name = bytes_to_filename(data);

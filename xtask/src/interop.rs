@@ -54,6 +54,11 @@ pub fn main(args: &[String]) -> Result<(), String> {
     passed += p;
     failed += f;
     failures.extend(fs);
+    eprintln!("interop: the aiootp command line, both ways");
+    let (p, f, fs) = crate::interop_cli::run(&python, &seed)?;
+    passed += p;
+    failed += f;
+    failures.extend(fs);
     for f in &failures {
         eprintln!("FAILED {f}");
     }

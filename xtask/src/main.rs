@@ -16,6 +16,7 @@ mod crash;
 mod db_fixture;
 mod fuzz;
 mod interop;
+mod interop_cli;
 mod interop_db;
 mod interop_keygens;
 mod kat;
