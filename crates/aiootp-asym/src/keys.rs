@@ -33,7 +33,7 @@ pub(crate) fn key_bytes(
 /// [`Error::InvalidHex`].
 pub fn decode_hex(text: &str) -> Result<Vec<u8>> {
     let text = text.trim();
-    if !text.len().is_multiple_of(2) {
+    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(Error::InvalidHex);
     }
     (0..text.len())

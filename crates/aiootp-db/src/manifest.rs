@@ -101,7 +101,8 @@ pub fn hex_encode(b: &[u8]) -> String {
 /// Hex, either case; `None` if malformed.
 #[must_use]
 pub fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
+    // from_str_radix alone would accept a `+` sign ("+f"): check digits first.
+    if !s.len().is_multiple_of(2) || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     (0..s.len())
@@ -137,5 +138,8 @@ mod tests {
             with_salt
         );
         assert!(Manifest::parse(b"[1]", "m").is_err());
+        // Found by the codecs fuzz target: a sign is not a hex digit.
+        assert_eq!(hex_decode("+F"), None);
+        assert_eq!(hex_decode("0aFf"), Some(vec![0x0a, 0xff]));
     }
 }

@@ -47,7 +47,7 @@ pub(crate) fn to_hex(x: &[u8]) -> String {
 
 pub(crate) fn from_hex(x: &[u8]) -> Result<Vec<u8>> {
     let s = std::str::from_utf8(x).map_err(|_| Error::Hex)?;
-    if !s.len().is_multiple_of(2) {
+    if !s.len().is_multiple_of(2) || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(Error::Hex);
     }
     (0..s.len())
