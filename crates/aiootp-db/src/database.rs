@@ -223,12 +223,10 @@ impl Database {
         let load = |f: &String| -> Result<(String, Value)> {
             let tag = self.manifest.tags.get(f).cloned().unwrap_or_default();
             let ct = read(&*self.storage, f)?.ok_or(Error::UnknownTag { tag })?;
-            let plain = self
-                .keys
-                .cipher
-                .bytes_decrypt(&ct, &file_aad(f, b""), 0)
-                .map_err(|e| Error::cipher(f, e))?;
-            Ok((f.clone(), Value::from_plaintext(plain, f)?))
+            Ok((
+                f.clone(),
+                Value::from_plaintext(self.bytes_decrypt(&ct, f, b"", 0)?, f)?,
+            ))
         };
         // Reading, decrypting and parsing are independent per tag.
         #[cfg(feature = "parallel")]
@@ -374,12 +372,8 @@ impl Database {
         let ct = read(&*self.storage, &filename)?.ok_or_else(|| Error::UnknownTag {
             tag: tag.to_owned(),
         })?;
-        let plain = self
-            .keys
-            .cipher
-            .bytes_decrypt(&ct, &file_aad(&filename, b""), ttl)
-            .map_err(|e| Error::cipher(&filename, e))?;
-        let value = Value::from_plaintext(plain, &filename)?;
+        let value =
+            Value::from_plaintext(self.bytes_decrypt(&ct, &filename, b"", ttl)?, &filename)?;
         if cache {
             self.cache.insert(filename, value.clone());
         }
@@ -575,11 +569,9 @@ impl Database {
         self.children.values().for_each(|c| c.collect_files(out));
     }
 
+    /// A tag file: the value's plaintext under the file's own name as aad.
     fn encrypt_value(&self, filename: &str, value: &Value) -> Result<Vec<u8>> {
-        self.keys
-            .cipher
-            .bytes_encrypt(&value.to_plaintext(), &file_aad(filename, b""))
-            .map_err(|e| Error::cipher(filename, e))
+        self.bytes_encrypt(&value.to_plaintext(), filename, b"")
     }
 
     /// `save_database()`: commits every change of this node and its children.
