@@ -52,9 +52,12 @@
 //! | `join(on)` | `collect::<Vec<String>>().join(on)` |
 //! | `exhaust` | `Iterator::last()` |
 //! | `reset` / `prime` | rebuild the iterator |
-//! | gentools `unpack`, `data`, `batch`, `zip`, `order`, `cycle`, `count`, `range`, `bytes_range`, `birth` | `into_iter`, `chunks`, `Itertools::chunks`, `zip`, `chain`, `cycle`, `(a..)`, `(a..b)`, `.map(u64::to_be_bytes)`, `once`/`repeat` |
+//! | gentools `unpack`, `data`, `resize(seq, size, blocks)`, `batch`, `zip`, `order`, `cycle` | `into_iter`, `chunks(size)`, `chunks(size).take(blocks)`, `Itertools::chunks`, `zip`, `chain`, `cycle` |
+//! | gentools `count`, `bytes_count`, `range`, `bytes_range`, `birth` | `(a..)`, `(a..).map(u64::to_be_bytes)`, `(a..b)`, `(a..b).map(u64::to_be_bytes)`, `once` / `repeat` |
 //! | gentools `pick`, `pop`, `popleft`, `echo`, `skip`, `Enumerate` | `map_while(\|n\| map.get(n))`, `from_fn(\|\| v.pop())`, `from_fn(\|\| dq.pop_front())`, `FromFn(Step::Yielded)`, `flat_map`, `enumerate` |
 //! | `wait_on` / `await_on` | `tokio::sync::mpsc` with `tokio::time::timeout` |
+//! | `send` / `asend` / `__call__`, `result` | [`Coroutine::resume`], [`Step::Complete`] |
+//! | `comprehension`, `Comprende`, `BaseComprende` | not ported: any function returning `impl Iterator` / `impl Stream` chains already (upstream removed `Comprende` in 0.23.0) |
 #![forbid(unsafe_code)]
 
 mod coroutine;
