@@ -163,7 +163,8 @@ mod tests {
 
     #[test]
     fn floats_like_python_repr() {
-        // Expected strings are Python 3.11's repr() of the same floats.
+        // Expected strings are Python 3.11's json.dumps of the same floats
+        // (its repr(), except NaN/-Infinity), printed by python3 for this test.
         for (f, want) in [
             (1e-7, "1e-07"),
             (1e16, "1e+16"),
