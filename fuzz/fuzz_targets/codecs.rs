@@ -10,8 +10,8 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         let _ = filename_to_bytes(text, 24);
         // The CLI's HASH_HEX argument and the manifests' salts.
-        if let Some(bytes) = aiootp_db::manifest::hex_decode(text) {
-            assert_eq!(aiootp_db::manifest::hex_encode(&bytes), text.to_ascii_lowercase());
+        if let Some(bytes) = aiootp_core::codec::hex_to_bytes(text) {
+            assert_eq!(aiootp_core::codec::bytes_to_hex(&bytes), text.to_ascii_lowercase());
         }
     }
     if !data.is_empty() && data.len() <= 64 {

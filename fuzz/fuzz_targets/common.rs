@@ -1,6 +1,8 @@
 //! Shared fixtures: one key, and genuine messages to mutate, so the fuzzer
 //! reaches the authenticated paths instead of stopping at the length check.
 
+#![allow(dead_code)] // each target uses only some of these helpers
+
 use aiootp_chunky2048::Chunky2048;
 use std::sync::OnceLock;
 

@@ -148,9 +148,6 @@ fn run(dir: &Path, kills: usize) -> Result<(usize, usize), String> {
         if let Some(g) = reader.join().map_err(|_| "reader thread panicked")? {
             printed = printed.max(g);
         }
-        if printed == 0 && !dir.join(".").exists() {
-            continue;
-        }
         // The last completed save is at least `printed` (a kill can land
         // between a save and its report). Every tag must be readable and hold
         // that save's generation or a newer one from a save interrupted since

@@ -32,17 +32,7 @@ pub(crate) fn key_bytes(
 /// # Errors
 /// [`Error::InvalidHex`].
 pub fn decode_hex(text: &str) -> Result<Vec<u8>> {
-    let text = text.trim();
-    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(Error::InvalidHex);
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| {
-            u8::from_str_radix(text.get(i..i + 2).ok_or(Error::InvalidHex)?, 16)
-                .map_err(|_| Error::InvalidHex)
-        })
-        .collect()
+    aiootp_core::codec::hex_to_bytes(text.trim()).ok_or(Error::InvalidHex)
 }
 
 /// An X25519 key pair. The secret is kept exactly as imported (unclamped;

@@ -6,7 +6,6 @@ use crate::constants::*;
 use crate::error::{Error, Result};
 use crate::kdf::{KeyAadBundle, block_id_state};
 use aiootp_core::xof::Shake128;
-use aiootp_core::xof::digest_into;
 use zeroize::{Zeroize, Zeroizing};
 
 /// One 256-byte block.
@@ -25,7 +24,7 @@ impl Keystream {
     /// `R = seed.digest(336)`; left/right absorb its even/odd bytes;
     /// `k = left.digest(128) ‖ right.digest(128)`.
     fn squeeze(&mut self, out: &mut Block) {
-        digest_into(&self.seed, &mut self.ratchet[..]);
+        self.seed.digest_into(&mut self.ratchet[..]);
         let mut even = [0u8; SHAKE_128_BLOCKSIZE];
         let mut odd = [0u8; SHAKE_128_BLOCKSIZE];
         for (i, pair) in self.ratchet.chunks_exact(2).enumerate() {
@@ -37,8 +36,8 @@ impl Keystream {
         even.zeroize();
         odd.zeroize();
         let (l, r) = out.split_at_mut(BLOCKSIZE / 2);
-        digest_into(&self.left, l);
-        digest_into(&self.right, r);
+        self.left.digest_into(l);
+        self.right.digest_into(r);
     }
 
     /// Absorbs 168 bytes of entropy into the seed, then [`Self::squeeze`].
@@ -59,7 +58,7 @@ impl Shmac {
     fn update(&mut self, ciphertext: &Block) {
         self.previous = self.current;
         self.mac.update(ciphertext);
-        digest_into(&self.mac, &mut self.current);
+        self.mac.digest_into(&mut self.current);
     }
 }
 
@@ -111,7 +110,7 @@ impl Engine {
             ..
         } = bundle;
         let mut d0 = [0u8; SHAKE_128_BLOCKSIZE];
-        digest_into(&mac, &mut d0);
+        mac.digest_into(&mut d0);
         let mut keystream = Keystream {
             seed,
             left,
@@ -248,7 +247,7 @@ impl Engine {
     pub fn finalize(mut self) -> [u8; SHMAC_BYTES] {
         self.shmac.mac.update(&self.keystream.ratchet[..]);
         let mut tag = [0u8; SHMAC_BYTES];
-        digest_into(&self.shmac.mac, &mut tag);
+        self.shmac.mac.digest_into(&mut tag);
         tag
     }
 }
@@ -275,6 +274,6 @@ pub fn block_id(
     x.update(&(block.len() as u64).to_be_bytes());
     x.update(block);
     let mut out = [0u8; MAX_BLOCK_ID_BYTES];
-    digest_into(&x, &mut out[..size]);
+    x.digest_into(&mut out[..size]);
     Ok(out)
 }

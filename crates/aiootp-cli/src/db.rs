@@ -204,7 +204,7 @@ pub fn dump(db: &mut Database) -> Result<Json> {
     for t in db.tags().map(str::to_owned).collect::<Vec<_>>() {
         let v = match db.query_tag(&t, false)? {
             Value::Bytes(b) => {
-                json!({"$bytes": b.iter().map(|x| format!("{x:02x}")).collect::<String>()})
+                json!({"$bytes": aiootp_core::codec::bytes_to_hex(&b)})
             }
             Value::Json(j) => j,
             // NaN, Infinity, big integers: not JSON serde can print; keep Python's text.

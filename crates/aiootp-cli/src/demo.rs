@@ -79,7 +79,7 @@ pub fn run() -> Result<()> {
     })?;
     println!(
         "      {} ({} bytes)",
-        hash.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+        aiootp_core::codec::bytes_to_hex(&hash),
         hash.len()
     );
     step("verify it", || {

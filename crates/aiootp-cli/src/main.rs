@@ -255,15 +255,12 @@ fn run(cli: Cli) -> Result<()> {
                 settings,
                 salt_size,
             )?;
-            println!(
-                "{}",
-                hash.iter().map(|b| format!("{b:02x}")).collect::<String>()
-            );
+            println!("{}", aiootp_core::codec::bytes_to_hex(&hash));
         }
         Command::Passcrypt {
             command: PasscryptCommand::Verify { hash_hex, ttl, aad },
         } => {
-            let hash = aiootp_db::manifest::hex_decode(hash_hex.trim())
+            let hash = aiootp_core::codec::hex_to_bytes(hash_hex.trim())
                 .ok_or_else(|| CliError::usage("HASH_HEX is not hex"))?;
             let pass = files::passphrase("passphrase: ")?;
             aiootp_passcrypt::Passcrypt::default().verify(

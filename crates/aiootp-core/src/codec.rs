@@ -90,6 +90,26 @@ pub fn urlsafe_to_bytes(text: &[u8]) -> Result<Vec<u8>> {
     }
 }
 
+/// Lowercase hex (`bytes.hex()`).
+#[must_use]
+pub fn bytes_to_hex(data: &[u8]) -> String {
+    data.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Hex of either case to bytes (`bytes.fromhex` without its whitespace
+/// tolerance); `None` for an odd length or a non-hex character.
+#[must_use]
+pub fn hex_to_bytes(text: &str) -> Option<Vec<u8>> {
+    // `u8::from_str_radix` alone would accept a sign ("+f"): check the digits first.
+    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
+        .collect()
+}
+
 /// The 38 filename digits, index 0 first.
 pub const BASE38_TABLE: &[u8; 38] = b"-0123456789_abcdefghijklmnopqrstuvwxyz";
 
@@ -168,6 +188,16 @@ mod tests {
             err(b"abcde")
                 .ends_with("number of data characters (5) cannot be 1 more than a multiple of 4")
         );
+    }
+
+    #[test]
+    fn hex_is_strict() {
+        assert_eq!(bytes_to_hex(&[0x0a, 0xff]), "0aff");
+        assert_eq!(hex_to_bytes("0aFf"), Some(vec![0x0a, 0xff]));
+        // Found by the codecs fuzz target: a sign is not a hex digit.
+        assert_eq!(hex_to_bytes("+F"), None);
+        assert_eq!(hex_to_bytes("abc"), None);
+        assert_eq!(hex_to_bytes(""), Some(vec![]));
     }
 
     #[test]

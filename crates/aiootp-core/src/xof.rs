@@ -88,18 +88,6 @@ impl<const RATE: usize> Shake<RATE> {
     }
 }
 
-/// `xof.digest_into(out)` as a free function.
-#[inline]
-pub fn digest_into<const RATE: usize>(xof: &Shake<RATE>, out: &mut [u8]) {
-    xof.digest_into(out);
-}
-
-/// `xof.digest(size)` as a free function.
-#[must_use]
-pub fn digest<const RATE: usize>(xof: &Shake<RATE>, size: usize) -> Vec<u8> {
-    xof.digest(size)
-}
-
 /// SHAKE-128 over `data` in one call.
 #[must_use]
 pub fn shake_128(data: &[u8], size: usize) -> Vec<u8> {

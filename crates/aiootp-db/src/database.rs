@@ -9,13 +9,14 @@
 //! rewritten. See `docs/databases.md` for the promise this gives.
 
 use crate::error::{Error, Result};
-use crate::manifest::{Manifest, hex_encode};
+use crate::manifest::Manifest;
 use crate::schedule::{
     METATAG_ROOT_SALT_BYTES, ROOT_SALT_BYTES, RootKeys, SaltedKeys, domains, file_aad,
 };
 use crate::storage::{FolderLock, FsStorage, LockMode, Storage};
 use crate::value::Value;
 use aiootp_core::DomainKdf;
+use aiootp_core::codec::{bytes_to_hex, hex_to_bytes};
 use indexmap::{IndexMap, IndexSet};
 use std::path::Path;
 use std::sync::Arc;
@@ -423,13 +424,7 @@ impl Database {
         if listed || value.is_ok() {
             self.doomed.insert(filename);
         }
-        match value {
-            Ok(v) => Ok(v),
-            Err(Error::UnknownTag { .. }) if listed => Err(Error::UnknownTag {
-                tag: tag.to_owned(),
-            }),
-            Err(e) => Err(e),
-        }
+        value
     }
 
     /// `rollback_tag(tag, cache)`: drops unsaved changes to one tag (a tag
@@ -585,7 +580,7 @@ impl Database {
     /// I/O or encryption errors, naming the file.
     pub fn save_database(&mut self) -> Result<()> {
         if !self.is_metatag() && !self.salt_file_written {
-            let plain = serde_json::to_vec(&hex_encode(&self.root_salt)).unwrap_or_default();
+            let plain = serde_json::to_vec(&bytes_to_hex(&self.root_salt)).unwrap_or_default();
             let name = &self.root.root_salt_filename;
             let ct = self
                 .root
@@ -838,7 +833,7 @@ fn read_salt_file(storage: &dyn Storage, root: &RootKeys) -> Result<Zeroizing<Ve
         file: name.clone(),
         reason: "not a JSON string".into(),
     })?;
-    let salt = crate::manifest::hex_decode(&hex).ok_or_else(|| Error::Corrupt {
+    let salt = hex_to_bytes(&hex).ok_or_else(|| Error::Corrupt {
         file: name.clone(),
         reason: "not hex".into(),
     })?;

@@ -98,7 +98,7 @@ impl FsStorage {
             // `.` is outside the base38 alphabet: never a database file name.
             let path = dir.join(format!(
                 "{TMP_PREFIX}{}",
-                crate::manifest::hex_encode(&suffix)
+                aiootp_core::codec::bytes_to_hex(&suffix)
             ));
             match options().create_new(true).open(&path) {
                 Ok(f) => return Ok((path, f)),

@@ -42,18 +42,14 @@ pub(crate) fn from_base64(x: &[u8]) -> Result<Vec<u8>> {
 }
 
 pub(crate) fn to_hex(x: &[u8]) -> String {
-    x.iter().map(|b| format!("{b:02x}")).collect()
+    aiootp_core::codec::bytes_to_hex(x)
 }
 
 pub(crate) fn from_hex(x: &[u8]) -> Result<Vec<u8>> {
-    let s = std::str::from_utf8(x).map_err(|_| Error::Hex)?;
-    if !s.len().is_multiple_of(2) || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(Error::Hex);
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).map_err(|_| Error::Hex))
-        .collect()
+    std::str::from_utf8(x)
+        .ok()
+        .and_then(aiootp_core::codec::hex_to_bytes)
+        .ok_or(Error::Hex)
 }
 
 /// `int_as_base`: the big-endian unsigned integer `x` in base `table.len()`,
