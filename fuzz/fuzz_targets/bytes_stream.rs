@@ -3,7 +3,7 @@
 //! mutated ciphertexts in arbitrary pieces: `finish` may succeed only on a
 //! genuine ciphertext, and then gives its plaintext.
 
-use aiootp_chunky2048::bytes_stream::BytesDecryptor;
+use aiootp_chunky2048::stream::BytesDecryptor;
 use libfuzzer_sys::fuzz_target;
 mod common;
 

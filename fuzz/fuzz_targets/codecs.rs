@@ -1,7 +1,7 @@
 #![no_main]
 //! The text codecs: lenient base64 and base38 filenames.
 
-use aiootp_core::codec::{bytes_to_filename, bytes_to_urlsafe, filename_to_bytes, urlsafe_to_bytes};
+use aiootp_core::{bytes_to_filename, bytes_to_urlsafe, filename_to_bytes, urlsafe_to_bytes};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -10,8 +10,8 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         let _ = filename_to_bytes(text, 24);
         // The CLI's HASH_HEX argument and the manifests' salts.
-        if let Some(bytes) = aiootp_core::codec::hex_to_bytes(text) {
-            assert_eq!(aiootp_core::codec::bytes_to_hex(&bytes), text.to_ascii_lowercase());
+        if let Some(bytes) = aiootp_core::hex_to_bytes(text) {
+            assert_eq!(aiootp_core::bytes_to_hex(&bytes), text.to_ascii_lowercase());
         }
     }
     if !data.is_empty() && data.len() <= 64 {

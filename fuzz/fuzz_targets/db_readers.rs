@@ -3,7 +3,7 @@
 //! Whatever the bytes, a typed error or a value that round-trips.
 
 use aiootp_db::Value;
-use aiootp_db::manifest::Manifest;
+use aiootp_db::internal::Manifest;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

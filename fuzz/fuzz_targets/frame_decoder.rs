@@ -2,7 +2,7 @@
 //! The framed-stream decoder on arbitrary wire bytes pushed in arbitrary
 //! pieces: it may only finish cleanly on a genuine stream.
 
-use aiootp_chunky2048::framing::{EncryptWriter, FrameDecoder};
+use aiootp_chunky2048::stream::{EncryptWriter, FrameDecoder};
 use libfuzzer_sys::fuzz_target;
 use std::io::Write;
 use std::sync::OnceLock;

@@ -7,7 +7,7 @@
 //! by `shared/kat/bench_chunky2048.py`. MB = 10^6 bytes.
 
 use crate::util;
-use aiootp_chunky2048::framing::{DecryptReader, EncryptWriter};
+use aiootp_chunky2048::stream::{DecryptReader, EncryptWriter};
 use aiootp_chunky2048::{
     Chunky2048, CipherStream, DecipherStream, PACKETSIZE, bytes_decrypt, bytes_encrypt,
 };
@@ -81,7 +81,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
     let crate_ns = keccak_crate_ns(if o.quick { 200_000 } else { 2_000_000 });
     println!(
         "Keccak-f[1600]: {perm_ns:.1} ns per permutation ({}; the keccak crate: {crate_ns:.1} ns)",
-        aiootp_core::keccak::backend_name()
+        aiootp_core::internal::backend_name()
     );
     let reference = if o.reference && o.cipher {
         reference_rows(&sizes, min_time, samples)?
@@ -127,7 +127,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
         rows.extend(crate::bench_db::rows(o.reference)?);
     }
     let mut report = json!({"perm_ns": perm_ns, "keccak_crate_perm_ns": crate_ns,
-        "backend": aiootp_core::keccak::backend_name(), "rows": rows});
+        "backend": aiootp_core::internal::backend_name(), "rows": rows});
     if o.memory {
         let size: u64 = if o.quick { 64 << 20 } else { 1 << 30 };
         let rss = memory_run(size)?;
@@ -150,7 +150,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
 
 /// Nanoseconds per `Keccak-f[1600]` of the permutation the cipher uses.
 fn permutation_ns(n: u32) -> f64 {
-    time_permutation(aiootp_core::keccak::f1600_fn(), n)
+    time_permutation(aiootp_core::internal::f1600_fn(), n)
 }
 
 /// Nanoseconds per permutation of the `keccak` crate, for comparison.

@@ -4,7 +4,7 @@
 //! salts), and `expected.json` is rewritten with every value that depends
 //! on them, derived by Rust.
 
-use aiootp_db::profile_parts::tmp_key;
+use aiootp_db::internal::tmp_key;
 use aiootp_db::{Database, OpenMode, OpenOptions, ProfileSettings, generate_profile};
 use aiootp_passcrypt::Settings;
 use serde_json::{Value as Json, json};
@@ -41,7 +41,7 @@ pub fn write(source: &Path, out: &Path) -> Result<(), String> {
         &std::fs::read(source.join("expected.json")).map_err(|e| e.to_string())?,
     )
     .map_err(|e| e.to_string())?;
-    let copy = aiootp_db::kat::copy_to_temp(source)?;
+    let copy = aiootp_kat::copy_to_temp(source)?;
     let dbs = expected
         .get_mut("databases")
         .and_then(Json::as_array_mut)
@@ -191,11 +191,8 @@ fn describe(db: &mut Database, dir: &Path, spec: &mut Json) -> Result<(), String
         let node = walk(db, &path)?;
         let (r, s) = node.internal_keys();
         let ct = std::fs::read(dir.join(node.root_filename())).map_err(|e| e.to_string())?;
-        let root = aiootp_db::schedule::RootKeys::new(&key).map_err(|e| e.to_string())?;
-        let manifest_text = root
-            .cipher
-            .bytes_decrypt(&ct, &aiootp_db::schedule::domains().manifest, 0)
-            .map_err(|e| e.to_string())?;
+        let manifest_text =
+            aiootp_db::internal::decrypt_manifest(&key, &ct).map_err(|e| e.to_string())?;
         let manifest: Json = serde_json::from_slice(&manifest_text).map_err(|e| e.to_string())?;
         n["key_hex"] = json!(hex::encode(&key));
         n["root_kdf_key_hex"] = json!(hex::encode(r));
@@ -293,7 +290,7 @@ fn rewrite_api_kats(db: &Database, kats: &mut Json) -> Result<(), String> {
                 )
             }
         }
-        c["effective_aad_hex"] = json!(hex::encode(aiootp_db::schedule::file_aad(&f, &aad)));
+        c["effective_aad_hex"] = json!(hex::encode(aiootp_db::internal::file_aad(&f, &aad)));
     }
     Ok(())
 }

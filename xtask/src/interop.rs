@@ -3,9 +3,9 @@
 //! directions (Rust → Python and Python → Rust); each direction counts once.
 
 use crate::util::{self, Drbg};
-use aiootp_chunky2048::framing::EncryptWriter;
-use aiootp_chunky2048::json::python_dumps;
+use aiootp_chunky2048::stream::EncryptWriter;
 use aiootp_chunky2048::{Chunky2048, CipherStream, DecipherStream, PACKETSIZE};
+use aiootp_core::python_dumps;
 use serde_json::{Map, Value, json};
 use std::io::Write;
 use std::process::Command;

@@ -4,7 +4,7 @@
 //! by the reference's `gen_database.py --verify`.
 
 use crate::util::{self, Drbg};
-use aiootp_chunky2048::json::python_dumps;
+use aiootp_core::python_dumps;
 use aiootp_db::{Database, Value};
 use serde_json::{Map, Value as Json, json};
 use std::path::{Path, PathBuf};
@@ -197,7 +197,7 @@ pub fn run(py: &Path, rounds: usize, seed: &str) -> Result<(usize, usize, Vec<St
         &std::fs::read(py_fixture.join("expected.json")).map_err(|e| e.to_string())?,
     )
     .map_err(|e| e.to_string())?;
-    for (id, r) in aiootp_db::kat::run_fixture(&py_fixture, &expected) {
+    for (id, r) in aiootp_kat::db::run_fixture(&py_fixture, &expected) {
         record(format!("python fixture {id}"), r);
     }
     // ...and rebuilt by Rust, checked by the reference.

@@ -20,11 +20,6 @@ mod interop_cli;
 mod interop_db;
 mod interop_keygens;
 mod kat;
-mod kat_asym;
-mod kat_db;
-mod kat_guid;
-mod kat_keygens;
-mod kat_passcrypt;
 mod test;
 mod util;
 

@@ -32,7 +32,7 @@ pub(crate) fn key_bytes(
 /// # Errors
 /// [`Error::InvalidHex`].
 pub fn decode_hex(text: &str) -> Result<Vec<u8>> {
-    aiootp_core::codec::hex_to_bytes(text.trim()).ok_or(Error::InvalidHex)
+    aiootp_core::hex_to_bytes(text.trim()).ok_or(Error::InvalidHex)
 }
 
 /// An X25519 key pair. The secret is kept exactly as imported (unclamped;
@@ -57,7 +57,7 @@ impl X25519 {
     /// # Errors
     /// CSPRNG failure.
     pub fn generate() -> Result<Self> {
-        let seed = Zeroizing::new(aiootp_core::rand::random_array::<KEY_BYTES>()?);
+        let seed = Zeroizing::new(aiootp_core::random_array::<KEY_BYTES>()?);
         Ok(Self::from_array(*seed))
     }
 
@@ -128,7 +128,7 @@ impl Ed25519 {
     /// # Errors
     /// CSPRNG failure.
     pub fn generate() -> Result<Self> {
-        let seed = Zeroizing::new(aiootp_core::rand::random_array::<KEY_BYTES>()?);
+        let seed = Zeroizing::new(aiootp_core::random_array::<KEY_BYTES>()?);
         Ok(Self {
             key: ed25519_dalek::SigningKey::from_bytes(&seed),
         })

@@ -1,82 +1,18 @@
 //! The high-level cipher: `bytes_encrypt` / `bytes_decrypt`, tokens and JSON.
 
+use crate::block::as_block;
 use crate::constants::*;
-use crate::engine::{Block, Direction, Engine};
+use crate::engine::{Opener, Sealer};
 use crate::error::{Error, Result};
 use crate::kdf::{KeyAadBundle, KeySchedule};
-use crate::padding::{block_count, data_end, padding_size, write_end_padding};
-use aiootp_core::clock::test_timestamp;
-use aiootp_core::codec::{bytes_to_urlsafe, urlsafe_to_bytes};
+use crate::message::{
+    Header, MessageRandomness, block_count, check_ttl, timestamp_of, unpadded_len,
+    write_end_padding,
+};
 use aiootp_core::{Clock, SystemClock, bytes_are_equal};
+use aiootp_core::{bytes_to_urlsafe, urlsafe_to_bytes};
 use std::sync::Arc;
 use zeroize::Zeroize;
-
-/// The random (and clock) inputs of one encryption. The normal API draws
-/// them from the CSPRNG and the clock; [`crate::hazmat`] lets known-answer
-/// tests supply them.
-#[derive(Clone, PartialEq, Eq)]
-pub struct MessageRandomness {
-    /// The message salt.
-    pub salt: [u8; SALT_BYTES],
-    /// The message iv.
-    pub iv: [u8; IV_BYTES],
-    /// Seconds since the aiootp epoch, 4 bytes big endian.
-    pub timestamp: [u8; TIMESTAMP_BYTES],
-    /// The synthetic-IV key of the inner header.
-    pub siv_key: [u8; SIV_KEY_BYTES],
-    /// The 256 random bytes the end padding is cut from (its last
-    /// `padding_size - 1` bytes are used).
-    pub extra_padding: [u8; BLOCKSIZE],
-}
-
-impl core::fmt::Debug for MessageRandomness {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("MessageRandomness")
-            .field("salt", &self.salt)
-            .field("iv", &self.iv)
-            .field("timestamp", &self.timestamp)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Drop for MessageRandomness {
-    fn drop(&mut self) {
-        self.siv_key.zeroize();
-        self.extra_padding.zeroize();
-    }
-}
-
-impl MessageRandomness {
-    /// Fresh values from the OS CSPRNG and `clock`.
-    ///
-    /// # Errors
-    /// [`Error::Core`] if the CSPRNG fails or the clock is out of range.
-    pub fn generate(clock: &dyn Clock) -> Result<Self> {
-        // One system call for every random byte of the message.
-        let mut random =
-            zeroize::Zeroizing::new([0u8; SALT_BYTES + IV_BYTES + SIV_KEY_BYTES + BLOCKSIZE]);
-        aiootp_core::rand::fill(&mut random[..])?;
-        let (salt, rest) = random.split_at(SALT_BYTES);
-        let (iv, rest) = rest.split_at(IV_BYTES);
-        let (siv_key, extra_padding) = rest.split_at(SIV_KEY_BYTES);
-        Ok(Self {
-            salt: fixed(salt),
-            iv: fixed(iv),
-            timestamp: clock.timestamp_seconds_4()?,
-            siv_key: fixed(siv_key),
-            extra_padding: fixed(extra_padding),
-        })
-    }
-
-    /// The inner header `timestamp ‖ siv_key`.
-    #[must_use]
-    pub fn inner_header(&self) -> [u8; INNER_HEADER_BYTES] {
-        let mut h = [0u8; INNER_HEADER_BYTES];
-        h[..TIMESTAMP_BYTES].copy_from_slice(&self.timestamp);
-        h[TIMESTAMP_BYTES..].copy_from_slice(&self.siv_key);
-        h
-    }
-}
 
 /// Chunky2048 under one long-lived key.
 ///
@@ -166,15 +102,20 @@ impl Chunky2048 {
         body[..INNER_HEADER_BYTES].copy_from_slice(&r.inner_header());
         let data_end = INNER_HEADER_BYTES + data.len();
         body[INNER_HEADER_BYTES..data_end].copy_from_slice(data);
-        debug_assert_eq!(body.len() - data_end, padding_size(data.len()));
         write_end_padding(&mut body[data_end..], &r.extra_padding, data.len());
-        let mut engine = Engine::new(bundle, Direction::Encrypt);
+        let mut engine = Sealer::new(bundle);
         for block in body.chunks_exact_mut(BLOCKSIZE) {
-            engine.process_block(as_block(block));
+            engine.seal_block(as_block(block));
         }
-        header[..SHMAC_BYTES].copy_from_slice(&engine.finalize());
-        header[SHMAC_BYTES..SHMAC_BYTES + SALT_BYTES].copy_from_slice(&r.salt);
-        header[SHMAC_BYTES + SALT_BYTES..].copy_from_slice(&r.iv);
+        let tag = engine.finalize();
+        header.copy_from_slice(
+            &Header {
+                tag,
+                salt: r.salt,
+                iv: r.iv,
+            }
+            .to_bytes(),
+        );
         Ok(out)
     }
 
@@ -188,39 +129,26 @@ impl Chunky2048 {
     #[doc(alias = "abytes_decrypt")]
     pub fn bytes_decrypt(&self, data: &[u8], aad: &[u8], ttl: u64) -> Result<Vec<u8>> {
         check_ciphertext_len(data.len())?;
-        let (header, ciphertext) = data.split_at(HEADER_BYTES);
-        let tag = &header[..SHMAC_BYTES];
-        let salt = fixed(&header[SHMAC_BYTES..SHMAC_BYTES + SALT_BYTES]);
-        let iv = fixed(&header[SHMAC_BYTES + SALT_BYTES..]);
-        let bundle = self.bundle(salt, aad, iv)?;
-        let mut plain = ciphertext.to_vec();
-        let mut engine = Engine::new(bundle, Direction::Decrypt);
+        let header = Header::parse(data)?;
+        let bundle = self.bundle(header.salt, aad, header.iv)?;
+        let mut plain = data[HEADER_BYTES..].to_vec();
+        let mut engine = Opener::new(bundle);
         for block in plain.chunks_exact_mut(BLOCKSIZE) {
-            engine.process_block(as_block(block));
+            engine.open_block(as_block(block));
         }
-        if !bytes_are_equal(&engine.finalize(), tag) {
+        if !bytes_are_equal(&engine.finalize(), &header.tag) {
             plain.zeroize();
             return Err(Error::InvalidShmac);
         }
-        if let Err(e) = self.check_ttl(&plain, ttl) {
+        if let Err(e) = check_ttl(self.clock(), timestamp_of(&plain), ttl) {
             plain.zeroize();
             return Err(e);
         }
-        let end = data_end(plain.len(), plain[plain.len() - 1]);
-        plain.truncate(end);
-        plain.drain(..INNER_HEADER_BYTES).for_each(drop);
+        let len = unpadded_len(&plain[INNER_HEADER_BYTES..]);
+        plain.copy_within(INNER_HEADER_BYTES..INNER_HEADER_BYTES + len, 0);
+        plain[len..].zeroize();
+        plain.truncate(len);
         Ok(plain)
-    }
-
-    /// The ttl test on a padded plaintext's timestamp.
-    pub(crate) fn check_ttl(&self, padded: &[u8], ttl: u64) -> Result<()> {
-        let ts = u32::from_be_bytes(fixed(&padded[..TIMESTAMP_BYTES]));
-        let ttl = i64::try_from(ttl).unwrap_or(i64::MAX);
-        test_timestamp(self.clock.seconds(), i64::from(ts), ttl).map_err(|e| {
-            Error::TimestampExpired {
-                expired_by: e.expired_by,
-            }
-        })
     }
 
     /// `Chunky2048.make_token(data, aad=aad)`: URL-safe base64 of
@@ -245,7 +173,7 @@ impl Chunky2048 {
     }
 
     /// `json_encrypt(value, aad=aad)`: encrypts `json.dumps(value)` with
-    /// Python's exact formatting (see [`crate::json::python_dumps`]).
+    /// Python's exact formatting (see [`aiootp_core::python_dumps`]).
     ///
     /// # Errors
     /// [`Error::JsonEncode`], then as [`Self::bytes_encrypt`].
@@ -256,7 +184,8 @@ impl Chunky2048 {
         value: &T,
         aad: &[u8],
     ) -> Result<Vec<u8>> {
-        let text = crate::json::to_python_json(value)?;
+        let text =
+            aiootp_core::to_python_json(value).map_err(|e| Error::JsonEncode(e.to_string()))?;
         self.bytes_encrypt(text.as_bytes(), aad)
     }
 
@@ -336,16 +265,4 @@ pub fn json_decrypt<T: serde::de::DeserializeOwned>(
 ) -> Result<T> {
     check_ciphertext_len(data.len())?;
     Chunky2048::new(key)?.json_decrypt(data, aad, ttl)
-}
-
-/// A 256-byte chunk as a block (the callers cut exact chunks).
-pub(crate) fn as_block(chunk: &mut [u8]) -> &mut Block {
-    <&mut Block>::try_from(chunk).unwrap_or_else(|_| unreachable!("chunks_exact_mut(256)"))
-}
-
-/// A fixed-size copy of a slice whose length the caller has checked.
-pub(crate) fn fixed<const N: usize>(s: &[u8]) -> [u8; N] {
-    let mut out = [0u8; N];
-    out.copy_from_slice(&s[..N]);
-    out
 }

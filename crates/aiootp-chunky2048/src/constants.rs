@@ -61,7 +61,7 @@ pub(crate) const BLOCK_ID_MAC_SALT_SOURCE: &[u8] = b"chunky2048_shmac_block_id_m
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aiootp_core::encoding::{PackParams, canonical_pack};
+    use aiootp_core::{PackParams, canonical_pack};
 
     #[test]
     #[allow(clippy::cast_possible_truncation)] // small constants, checked by the result

@@ -2,14 +2,13 @@
 //! on the first block, StreamHMAC and block ids. Sans-IO: it transforms
 //! 256-byte blocks in place and knows nothing of framing.
 
+use crate::block::{Block, fixed, xor_in_place};
 use crate::constants::*;
 use crate::error::{Error, Result};
 use crate::kdf::{KeyAadBundle, block_id_state};
-use aiootp_core::xof::Shake128;
+use aiootp_core::Shake128;
+use core::marker::PhantomData;
 use zeroize::{Zeroize, Zeroizing};
-
-/// One 256-byte block.
-pub type Block = [u8; BLOCKSIZE];
 
 /// The keystream ratchet over the seed, left and right KDFs (`bytes_keys`).
 struct Keystream {
@@ -62,17 +61,42 @@ impl Shmac {
     }
 }
 
-/// Which way the engine runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// Plaintext in, ciphertext out.
-    Encrypt,
-    /// Ciphertext in, plaintext out.
-    Decrypt,
+/// The direction of an [`Engine`], as a type: [`Seal`] or [`Open`].
+pub trait Direction: sealed::Sealed + core::fmt::Debug {
+    /// The name shown by `Debug`.
+    const NAME: &'static str;
 }
 
-/// The Chunky2048 engine for one message.
-pub struct Engine {
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::Seal {}
+    impl Sealed for super::Open {}
+}
+
+/// Plaintext in, ciphertext out.
+#[derive(Debug)]
+pub enum Seal {}
+
+/// Ciphertext in, plaintext out.
+#[derive(Debug)]
+pub enum Open {}
+
+impl Direction for Seal {
+    const NAME: &'static str = "Sealer";
+}
+
+impl Direction for Open {
+    const NAME: &'static str = "Opener";
+}
+
+/// The engine that encrypts one message.
+pub type Sealer = Engine<Seal>;
+/// The engine that decrypts one message.
+pub type Opener = Engine<Open>;
+
+/// The Chunky2048 engine for one message, typed by its direction: a
+/// [`Sealer`] only encrypts and an [`Opener`] only decrypts.
+pub struct Engine<D: Direction> {
     keystream: Keystream,
     shmac: Shmac,
     /// `k_0`, used once on the first block.
@@ -80,28 +104,21 @@ pub struct Engine {
     /// The keystream block of the last call (kept for known-answer traces).
     last_key: Zeroizing<Block>,
     blocks: u64,
-    direction: Direction,
+    direction: PhantomData<D>,
 }
 
-impl core::fmt::Debug for Engine {
+impl<D: Direction> core::fmt::Debug for Engine<D> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Engine")
-            .field("direction", &self.direction)
+        f.debug_struct(D::NAME)
             .field("blocks", &self.blocks)
             .finish_non_exhaustive()
     }
 }
 
-fn xor_in_place(dst: &mut [u8], key: &[u8]) {
-    for (d, k) in dst.iter_mut().zip(key) {
-        *d ^= k;
-    }
-}
-
-impl Engine {
+impl<D: Direction> Engine<D> {
     /// Consumes the bundle: `D_0 = mac.digest(168)`, `k_0` = first keystream output.
     #[must_use]
-    pub fn new(bundle: KeyAadBundle, direction: Direction) -> Self {
+    pub fn new(bundle: KeyAadBundle) -> Self {
         let KeyAadBundle {
             seed,
             left,
@@ -129,14 +146,8 @@ impl Engine {
             primer,
             last_key: Zeroizing::new([0u8; BLOCKSIZE]),
             blocks: 0,
-            direction,
+            direction: PhantomData,
         }
-    }
-
-    /// The direction this engine runs in.
-    #[must_use]
-    pub fn direction(&self) -> Direction {
-        self.direction
     }
 
     /// Number of blocks processed.
@@ -169,74 +180,25 @@ impl Engine {
         &self.last_key
     }
 
-    /// Transforms one block in place in the engine's direction.
-    pub fn process_block(&mut self, block: &mut Block) {
-        match (self.direction, self.blocks) {
-            (Direction::Encrypt, 0) => self.encrypt_first(block),
-            (Direction::Decrypt, 0) => self.decrypt_first(block),
-            (Direction::Encrypt, _) => {
-                // k_j = next(D_{j-1}); C_j = P_j ⊕ k_j; then MAC C_j ("xor then hash").
-                self.keystream.next(&self.shmac.current, &mut self.last_key);
-                xor_in_place(block, &self.last_key[..]);
-                self.shmac.update(block);
-            }
-            (Direction::Decrypt, _) => {
-                // The same key schedule, then MAC C_j before revealing P_j.
-                self.keystream.next(&self.shmac.current, &mut self.last_key);
-                self.shmac.update(block);
-                xor_in_place(block, &self.last_key[..]);
-            }
-        }
-        self.blocks += 1;
-    }
-
     /// `SIV = header ‖ D_0[0..148]`, then `k_1 = next(SIV)`.
-    fn synthetic_iv_key(&mut self, inner_header: &[u8]) {
+    fn synthetic_iv_key(&mut self, inner_header: &[u8; INNER_HEADER_BYTES]) {
         let mut siv = [0u8; SHAKE_128_BLOCKSIZE];
-        siv[..INNER_HEADER_BYTES].copy_from_slice(&inner_header[..INNER_HEADER_BYTES]);
+        siv[..INNER_HEADER_BYTES].copy_from_slice(inner_header);
         siv[INNER_HEADER_BYTES..]
             .copy_from_slice(&self.shmac.current[..SHAKE_128_BLOCKSIZE - INNER_HEADER_BYTES]);
         self.keystream.next(&siv, &mut self.last_key);
         siv.zeroize();
     }
 
-    fn encrypt_first(&mut self, block: &mut Block) {
-        let mut header = [0u8; INNER_HEADER_BYTES];
-        header.copy_from_slice(&block[..INNER_HEADER_BYTES]);
-        xor_in_place(block, &self.primer[..]);
-        self.synthetic_iv_key(&header);
-        header.zeroize();
-        let middle = &self.last_key[HALF_HEADER..BLOCKSIZE - HALF_HEADER];
-        xor_in_place(&mut block[INNER_HEADER_BYTES..], middle);
-        self.shmac.update(block);
-    }
-
-    fn decrypt_first(&mut self, block: &mut Block) {
-        let ciphertext = *block;
-        xor_in_place(block, &self.primer[..]);
-        let header: [u8; INNER_HEADER_BYTES] = crate::cipher::fixed(&block[..INNER_HEADER_BYTES]);
-        self.synthetic_iv_key(&header);
-        self.shmac.update(&ciphertext);
+    /// XORs the SIV-keyed middle of the first block's keystream.
+    fn xor_first_middle(&self, block: &mut Block) {
         let middle = &self.last_key[HALF_HEADER..BLOCKSIZE - HALF_HEADER];
         xor_in_place(&mut block[INNER_HEADER_BYTES..], middle);
     }
 
-    /// The block id of the block just processed (encryption side) or about to
-    /// be processed (decryption side): both use `D_{j-1}`.
-    ///
-    /// # Errors
-    /// [`Error::InvalidBlockIdSize`] outside 16..=32.
-    pub fn block_id(
-        &self,
-        ciphertext: &Block,
-        aad: &[u8],
-        size: usize,
-    ) -> Result<[u8; MAX_BLOCK_ID_BYTES]> {
-        let digest = match self.direction {
-            Direction::Encrypt => &self.shmac.previous,
-            Direction::Decrypt => &self.shmac.current,
-        };
-        block_id(digest, aad, ciphertext, size)
+    /// `k_j = next(D_{j-1})` for every block after the first.
+    fn next_key(&mut self) {
+        self.keystream.next(&self.shmac.current, &mut self.last_key);
     }
 
     /// Finishes the message: `mac.update(seed.digest(336)); tag = mac.digest(32)`.
@@ -249,6 +211,70 @@ impl Engine {
         let mut tag = [0u8; SHMAC_BYTES];
         self.shmac.mac.digest_into(&mut tag);
         tag
+    }
+}
+
+impl Engine<Seal> {
+    /// Encrypts one block in place.
+    pub fn seal_block(&mut self, block: &mut Block) {
+        if self.blocks == 0 {
+            let header: [u8; INNER_HEADER_BYTES] = fixed(&block[..INNER_HEADER_BYTES]);
+            xor_in_place(block, &self.primer[..]);
+            self.synthetic_iv_key(&header);
+            self.xor_first_middle(block);
+        } else {
+            // C_j = P_j ⊕ k_j; then MAC C_j ("xor then hash").
+            self.next_key();
+            xor_in_place(block, &self.last_key[..]);
+        }
+        self.shmac.update(block);
+        self.blocks += 1;
+    }
+
+    /// The block id of the block just sealed (it uses `D_{j-1}`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidBlockIdSize`] outside 16..=32.
+    pub fn block_id(
+        &self,
+        ciphertext: &Block,
+        aad: &[u8],
+        size: usize,
+    ) -> Result<[u8; MAX_BLOCK_ID_BYTES]> {
+        block_id(&self.shmac.previous, aad, ciphertext, size)
+    }
+}
+
+impl Engine<Open> {
+    /// Decrypts one block in place; the ciphertext is MACed before any
+    /// plaintext is revealed.
+    pub fn open_block(&mut self, block: &mut Block) {
+        if self.blocks == 0 {
+            let ciphertext = *block;
+            xor_in_place(block, &self.primer[..]);
+            let header: [u8; INNER_HEADER_BYTES] = fixed(&block[..INNER_HEADER_BYTES]);
+            self.synthetic_iv_key(&header);
+            self.shmac.update(&ciphertext);
+            self.xor_first_middle(block);
+        } else {
+            self.next_key();
+            self.shmac.update(block);
+            xor_in_place(block, &self.last_key[..]);
+        }
+        self.blocks += 1;
+    }
+
+    /// The block id of the block about to be opened (it uses `D_{j-1}`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidBlockIdSize`] outside 16..=32.
+    pub fn block_id(
+        &self,
+        ciphertext: &Block,
+        aad: &[u8],
+        size: usize,
+    ) -> Result<[u8; MAX_BLOCK_ID_BYTES]> {
+        block_id(&self.shmac.current, aad, ciphertext, size)
     }
 }
 

@@ -63,8 +63,6 @@ pub enum Error {
         /// The number of bytes given.
         len: usize,
     },
-    /// Data was buffered into a stream that was already finalized.
-    StreamClosed,
     /// A decipher stream was finalized before any packet arrived.
     EmptyStream,
     /// A token that is not base64 (even by Python's lenient rules).
@@ -99,7 +97,10 @@ impl fmt::Display for Error {
             ),
             Self::EmptyKey => f.write_str("The key is empty; make one with generate_key()."),
             Self::AadTooLong { len } => {
-                write!(f, "aad of {len} bytes is too long: it must be under 2^32 bytes")
+                write!(
+                    f,
+                    "aad of {len} bytes is too long: it must be under 2^32 bytes"
+                )
             }
             Self::InvalidCiphertextLength { len } => write!(
                 f,
@@ -126,15 +127,14 @@ impl fmt::Display for Error {
                 f,
                 "The buffer must only be updated with a # of bytes that is a multiple of 280, the given buffer of {len} bytes is invalid."
             ),
-            Self::StreamClosed => f.write_str(
-                "The stream has been closed. Cannot add more ``data`` to the buffer of an already closed stream.",
-            ),
             Self::EmptyStream => f.write_str("An invalid empty stream was provided."),
             Self::InvalidToken(e) => write!(f, "the token is not valid base64: {e}"),
             #[cfg(feature = "json")]
             Self::JsonEncode(e) => write!(f, "the value cannot be encoded as JSON: {e}"),
             #[cfg(feature = "json")]
-            Self::JsonDecode(e) => write!(f, "the decrypted plaintext is not the expected JSON: {e}"),
+            Self::JsonDecode(e) => {
+                write!(f, "the decrypted plaintext is not the expected JSON: {e}")
+            }
             Self::Core(e) => e.fmt(f),
             Self::Io(e) => write!(f, "I/O error: {e}"),
         }

@@ -6,12 +6,15 @@
 //! only use it to reproduce vectors.
 
 use crate::Chunky2048;
-pub use crate::cipher::MessageRandomness;
 use crate::constants::*;
-pub use crate::engine::{Block, Direction, Engine, block_id};
 use crate::error::Result;
-pub use crate::kdf::{KeyAadBundle, domain_salts, summary};
 use crate::stream::CipherStream;
+
+pub use crate::block::Block;
+pub use crate::constants::METADATA;
+pub use crate::engine::{Direction, Engine, Open, Opener, Seal, Sealer, block_id};
+pub use crate::kdf::{KeyAadBundle, domain_salts, summary};
+pub use crate::message::{MessageRandomness, block_count, padding_size, write_end_padding};
 
 /// `bytes_encrypt` with every random input given.
 ///

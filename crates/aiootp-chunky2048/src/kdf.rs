@@ -6,9 +6,9 @@
 
 use crate::constants::*;
 use crate::error::{Error, Result};
+use aiootp_core::Shake128;
 use aiootp_core::encode_constant;
-use aiootp_core::encoding::{PackParams, canonical_pack_into};
-use aiootp_core::xof::Shake128;
+use aiootp_core::{PackParams, canonical_pack_into};
 use std::sync::OnceLock;
 
 /// The process-wide salted states: seed, left, right, mac, block id.

@@ -24,28 +24,59 @@
 //!
 //! Format: `shmac(32) ‖ salt(16) ‖ iv(16) ‖ ciphertext(256·N)` for the
 //! bytes API; see `docs/formats.md` in the repository for every byte.
+//!
+//! # Which API to use
+//!
+//! - A message that fits in memory: [`Chunky2048::bytes_encrypt`] /
+//!   [`Chunky2048::bytes_decrypt`] (or tokens, or JSON with the `json`
+//!   feature). Nothing is released unless the tag verifies.
+//! - The same `bytes_encrypt` format for data of any size, in constant
+//!   memory: [`stream::BytesEncryptor`] / [`stream::BytesDecryptor`]. The
+//!   tag comes first in that format but is only checked at the end, so the
+//!   decryptor's output must be held back until `finish` succeeds (the CLI
+//!   does two passes).
+//! - A peer that speaks the reference's `CipherStream` / `DecipherStream`:
+//!   [`CipherStream`] / [`DecipherStream`], packets of 280 bytes, each
+//!   authenticated by its block id as it arrives; the caller carries the
+//!   salt, iv and tag.
+//! - A file or socket without hand-made framing: [`stream::EncryptWriter`] /
+//!   [`stream::DecryptReader`] over [`stream::FrameEncoder`] /
+//!   [`stream::FrameDecoder`] (`salt ‖ iv ‖ packets ‖ tag`), and their tokio
+//!   twins in [`aio`] (feature `tokio`).
+//!
+//! # Vocabulary
+//!
+//! Names follow the specification: a [`hazmat::KeyAadBundle`] is the
+//! reference's `KeyAADBundle`, [`StreamHmac`] its finished `StreamHMAC`,
+//! [`Error::InvalidShmac`] its `InvalidSHMAC`.
 #![forbid(unsafe_code)]
 
-#[cfg(feature = "tokio")]
-pub mod aio;
-pub mod bytes_stream;
+mod block;
 mod cipher;
-pub mod constants;
+mod constants;
 mod engine;
 mod error;
-pub mod framing;
 pub mod hazmat;
-#[cfg(feature = "json")]
-pub mod json;
-#[cfg(feature = "kat")]
-pub mod kat;
 mod kdf;
-pub mod padding;
-mod stream;
+mod message;
+pub mod stream;
+
+#[cfg(feature = "tokio")]
+pub mod aio {
+    //! The async (tokio) face: thin wrappers over the same sync cores.
+    pub use crate::stream::aio::{
+        AsyncCipherStream, AsyncDecipherStream, AsyncDecryptReader, AsyncEncryptWriter,
+        BLOCKING_THRESHOLD, YIELD_EVERY, bytes_decrypt, bytes_encrypt,
+    };
+}
 
 pub use cipher::{Chunky2048, bytes_decrypt, bytes_encrypt, check_ciphertext_len};
 #[cfg(feature = "json")]
 pub use cipher::{json_decrypt, json_encrypt};
-pub use constants::{BLOCKSIZE, HEADER_BYTES, MIN_KEY_BYTES, PACKETSIZE, SHMAC_BYTES};
+pub use constants::{
+    BLOCK_ID_BYTES, BLOCKSIZE, HEADER_BYTES, IV_BYTES, KEY_BYTES, MAX_BLOCK_ID_BYTES,
+    MIN_BLOCK_ID_BYTES, MIN_KEY_BYTES, PACKETSIZE, SALT_BYTES, SHMAC_BYTES,
+};
 pub use error::{Error, Result};
-pub use stream::{CipherStream, DecipherStream, Packet, StreamShmac};
+pub use message::ciphertext_len;
+pub use stream::{CipherStream, DecipherStream, Packet, StreamHmac};

@@ -3,8 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
-use aiootp_chunky2048::framing::{DecryptReader, EncryptWriter};
 use aiootp_chunky2048::hazmat::{self, MessageRandomness};
+use aiootp_chunky2048::stream::{DecryptReader, EncryptWriter};
 use aiootp_chunky2048::{Chunky2048, CipherStream, DecipherStream, Error, PACKETSIZE};
 use aiootp_core::FixedClock;
 use proptest::prelude::*;
@@ -32,7 +32,7 @@ proptest! {
     fn bytes_round_trip(data in prop::collection::vec(any::<u8>(), 0..1500), aad in prop::collection::vec(any::<u8>(), 0..200)) {
         let c = cipher(1);
         let ct = c.bytes_encrypt(&data, &aad).unwrap();
-        prop_assert_eq!(ct.len(), aiootp_chunky2048::padding::ciphertext_len(data.len()));
+        prop_assert_eq!(ct.len(), aiootp_chunky2048::ciphertext_len(data.len()));
         prop_assert_eq!(c.bytes_decrypt(&ct, &aad, 0).unwrap(), data);
     }
 
@@ -222,7 +222,7 @@ proptest! {
 
     #[test]
     fn streamed_bytes_format_matches_bytes_encrypt(data in prop::collection::vec(any::<u8>(), 0..2000), step in 1usize..700, flip in any::<prop::sample::Index>()) {
-        use aiootp_chunky2048::bytes_stream::{BytesDecryptor, BytesEncryptor};
+        use aiootp_chunky2048::stream::{BytesDecryptor, BytesEncryptor};
         let c = cipher(14);
         let mut enc = BytesEncryptor::new(&c, b"s").unwrap();
         let mut blocks = Vec::new();

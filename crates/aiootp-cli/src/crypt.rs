@@ -3,8 +3,8 @@
 
 use crate::error::{CliError, Result};
 use crate::files::{Output, open_input};
-use aiootp_chunky2048::bytes_stream::{BytesDecryptor, BytesEncryptor};
-use aiootp_chunky2048::{Chunky2048, HEADER_BYTES};
+use aiootp::chunky2048::stream::{BytesDecryptor, BytesEncryptor};
+use aiootp::chunky2048::{Chunky2048, HEADER_BYTES};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{IsTerminal, Read, Seek, SeekFrom, Write};
 use std::path::Path;
@@ -96,7 +96,7 @@ pub fn decrypt(
 ) -> Result<()> {
     let (mut reader, len) = open_input(input)?;
     if let Some(len) = len {
-        aiootp_chunky2048::check_ciphertext_len(usize::try_from(len).unwrap_or(usize::MAX))?;
+        aiootp::chunky2048::check_ciphertext_len(usize::try_from(len).unwrap_or(usize::MAX))?;
     }
     let mut header = [0u8; HEADER_BYTES];
     if read_chunk(&mut *reader, &mut header)? != HEADER_BYTES {

@@ -2,7 +2,7 @@
 
 use crate::error::{CliError, Result};
 use crate::files::{passphrase, read_key};
-use aiootp_db::{
+use aiootp::db::{
     Database, OpenMode, OpenOptions, ProfileSettings, Value, generate_profile,
     generate_profile_existing,
 };
@@ -204,7 +204,7 @@ pub fn dump(db: &mut Database) -> Result<Json> {
     for t in db.tags().map(str::to_owned).collect::<Vec<_>>() {
         let v = match db.query_tag(&t, false)? {
             Value::Bytes(b) => {
-                json!({"$bytes": aiootp_core::codec::bytes_to_hex(&b)})
+                json!({"$bytes": aiootp::primitives::bytes_to_hex(&b)})
             }
             Value::Json(j) => j,
             // NaN, Infinity, big integers: not JSON serde can print; keep Python's text.

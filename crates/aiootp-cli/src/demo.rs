@@ -1,9 +1,9 @@
 //! `aiootp demo`: a guided tour on a temporary folder and a fresh key.
 
 use crate::error::{CliError, Result};
-use aiootp_chunky2048::Chunky2048;
-use aiootp_db::{Database, Value};
-use aiootp_passcrypt::{AllowedRanges, Passcrypt, Settings};
+use aiootp::chunky2048::Chunky2048;
+use aiootp::db::{Database, Value};
+use aiootp::passcrypt::{AllowedRanges, Passcrypt, Settings};
 use std::time::Instant;
 
 fn step<T>(what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
@@ -21,7 +21,7 @@ fn step<T>(what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
 /// Runs the tour.
 pub fn run() -> Result<()> {
     let dir = tempfile::tempdir().map_err(|e| CliError::io("temporary folder", e))?;
-    let key = aiootp_core::generate_key(64).map_err(|e| CliError::io("CSPRNG", e))?;
+    let key = aiootp::primitives::generate_key(64).map_err(|e| CliError::io("CSPRNG", e))?;
     println!(
         "aiootp demo: a fresh 64-byte key and the temporary folder {}",
         dir.path().display()
@@ -79,7 +79,7 @@ pub fn run() -> Result<()> {
     })?;
     println!(
         "      {} ({} bytes)",
-        aiootp_core::codec::bytes_to_hex(&hash),
+        aiootp::primitives::bytes_to_hex(&hash),
         hash.len()
     );
     step("verify it", || {

@@ -63,9 +63,9 @@ impl fmt::Display for CliError {
     }
 }
 
-impl From<aiootp_chunky2048::Error> for CliError {
-    fn from(e: aiootp_chunky2048::Error) -> Self {
-        use aiootp_chunky2048::Error as E;
+impl From<aiootp::chunky2048::Error> for CliError {
+    fn from(e: aiootp::chunky2048::Error) -> Self {
+        use aiootp::chunky2048::Error as E;
         match e {
             E::InvalidShmac | E::InvalidBlockId { .. } => {
                 Self::auth(format!("{e} (wrong key or aad, or the data was changed)"))
@@ -83,9 +83,9 @@ impl From<aiootp_chunky2048::Error> for CliError {
     }
 }
 
-impl From<aiootp_passcrypt::Error> for CliError {
-    fn from(e: aiootp_passcrypt::Error) -> Self {
-        use aiootp_passcrypt::Error as E;
+impl From<aiootp::passcrypt::Error> for CliError {
+    fn from(e: aiootp::passcrypt::Error) -> Self {
+        use aiootp::passcrypt::Error as E;
         match e {
             E::InvalidPassphrase | E::TimestampExpired { .. } => Self::auth(e.to_string()),
             other => Self::usage(other.to_string()),
@@ -93,17 +93,17 @@ impl From<aiootp_passcrypt::Error> for CliError {
     }
 }
 
-impl From<aiootp_db::Error> for CliError {
-    fn from(e: aiootp_db::Error) -> Self {
+impl From<aiootp::db::Error> for CliError {
+    fn from(e: aiootp::db::Error) -> Self {
         if e.is_authentication_failure() {
             return Self::auth(e.to_string());
         }
         match e {
-            aiootp_db::Error::Io { .. } | aiootp_db::Error::Locked { .. } => Self {
+            aiootp::db::Error::Io { .. } | aiootp::db::Error::Locked { .. } => Self {
                 kind: Kind::Io,
                 message: e.to_string(),
             },
-            aiootp_db::Error::NotFound { .. } => {
+            aiootp::db::Error::NotFound { .. } => {
                 Self::auth(format!("{e}; check the key file or profile"))
             }
             other => Self::usage(other.to_string()),

@@ -80,7 +80,7 @@ pub fn read_key(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
     let key = Zeroizing::new(
         std::fs::read(path).map_err(|e| CliError::io(format!("key file {}", path.display()), e))?,
     );
-    if key.len() < aiootp_chunky2048::MIN_KEY_BYTES {
+    if key.len() < aiootp::chunky2048::MIN_KEY_BYTES {
         return Err(CliError::usage(format!(
             "key file {} holds {} bytes; keys are at least 64 bytes: make one with `aiootp keygen -o FILE`",
             path.display(),

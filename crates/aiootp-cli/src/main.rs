@@ -162,8 +162,8 @@ enum PasscryptCommand {
     },
 }
 
-fn cipher(key_file: &std::path::Path) -> Result<aiootp_chunky2048::Chunky2048> {
-    Ok(aiootp_chunky2048::Chunky2048::new(&files::read_key(
+fn cipher(key_file: &std::path::Path) -> Result<aiootp::chunky2048::Chunky2048> {
+    Ok(aiootp::chunky2048::Chunky2048::new(&files::read_key(
         key_file,
     )?)?)
 }
@@ -172,7 +172,8 @@ fn run(cli: Cli) -> Result<()> {
     let out = |e| CliError::io("stdout", e);
     match cli.command {
         Command::Keygen { output } => {
-            let key = aiootp_core::generate_key(64).map_err(|e| CliError::io("CSPRNG", e))?;
+            let key =
+                aiootp::primitives::generate_key(64).map_err(|e| CliError::io("CSPRNG", e))?;
             match output {
                 Some(p) => files::write_private(&p, key.expose())?,
                 None => std::io::stdout()
@@ -243,32 +244,32 @@ fn run(cli: Cli) -> Result<()> {
                 },
         } => {
             let pass = files::passphrase("passphrase: ")?;
-            let settings = aiootp_passcrypt::Settings {
+            let settings = aiootp::passcrypt::Settings {
                 mb,
                 cpu,
                 cores,
                 tag_size,
             };
-            let hash = aiootp_passcrypt::Passcrypt::default().hash_passphrase(
+            let hash = aiootp::passcrypt::Passcrypt::default().hash_passphrase(
                 &pass,
                 aad.as_bytes(),
                 settings,
                 salt_size,
             )?;
-            println!("{}", aiootp_core::codec::bytes_to_hex(&hash));
+            println!("{}", aiootp::primitives::bytes_to_hex(&hash));
         }
         Command::Passcrypt {
             command: PasscryptCommand::Verify { hash_hex, ttl, aad },
         } => {
-            let hash = aiootp_core::codec::hex_to_bytes(hash_hex.trim())
+            let hash = aiootp::primitives::hex_to_bytes(hash_hex.trim())
                 .ok_or_else(|| CliError::usage("HASH_HEX is not hex"))?;
             let pass = files::passphrase("passphrase: ")?;
-            aiootp_passcrypt::Passcrypt::default().verify(
+            aiootp::passcrypt::Passcrypt::default().verify(
                 &hash,
                 &pass,
                 aad.as_bytes(),
                 ttl,
-                &aiootp_passcrypt::AllowedRanges::default(),
+                &aiootp::passcrypt::AllowedRanges::default(),
             )?;
             println!("ok");
         }

@@ -16,6 +16,19 @@ pub fn bytes_to_base64(data: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(data)
 }
 
+/// Strict standard base64 (`+/`, padded), as `base64.standard_b64decode`
+/// with `validate=True`.
+///
+/// # Errors
+/// [`Error::InvalidBase64`] for anything but canonical padded base64.
+pub fn base64_to_bytes(text: &[u8]) -> Result<Vec<u8>> {
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(|e| Error::InvalidBase64 {
+            reason: e.to_string(),
+        })
+}
+
 fn sextet(c: u8) -> Option<u8> {
     match c {
         b'A'..=b'Z' => Some(c - b'A'),

@@ -141,7 +141,7 @@ pub fn canonical_pack_into<'i>(
 /// `canonical_pack(*items, blocksize, pad, int_bytes)`.
 ///
 /// ```
-/// use aiootp_core::encoding::{canonical_pack, PackParams};
+/// use aiootp_core::{canonical_pack, PackParams};
 /// let p = PackParams { blocksize: 1, pad: b"", int_bytes: 4 };
 /// let packed = canonical_pack([&b"A"[..], b"B"], p);
 /// // count | len 4, blocksize 1 | len 0 (empty pad) | len 1, "A" | len 1, "B"

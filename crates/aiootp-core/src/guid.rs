@@ -231,7 +231,7 @@ impl Guid {
 
     /// `int(node ‖ raw ‖ 00) + counter`.
     #[must_use]
-    pub fn inner(&self, raw: &[u8], counter: u8) -> BigUint {
+    pub(crate) fn inner(&self, raw: &[u8], counter: u8) -> BigUint {
         let mut bytes = vec![self.node];
         bytes.extend_from_slice(raw);
         bytes.push(0);

@@ -3,6 +3,7 @@
 use crate::encoding::{PackParams, canonical_pack_into, encode_key_into};
 use crate::error::{Error, Result};
 use crate::xof;
+use hmac::{KeyInit, Mac};
 use sha3::Digest;
 
 /// The hash functions `hash_bytes` (and `DomainKDF`) can run.
@@ -187,5 +188,48 @@ mod tests {
             let d = hash_bytes_input(h, 8, b"k", 0, &[b"abc"]);
             assert_eq!(d.len() % h.rate(), 0);
         }
+    }
+}
+
+/// RFC 2104 HMAC with SHA3-256 over the concatenation of `parts`
+/// (Python's `hmac.new(key, msg, sha3_256)`).
+#[must_use]
+pub fn hmac_sha3_256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    let mut mac = <hmac::SimpleHmac<sha3::Sha3_256> as KeyInit>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    for p in parts {
+        mac.update(p);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+/// RFC 2104 HMAC with SHA3-512 over the concatenation of `parts`
+/// (Python's `hmac.new(key, msg, sha3_512)`).
+#[must_use]
+pub fn hmac_sha3_512(key: &[u8], parts: &[&[u8]]) -> [u8; 64] {
+    let mut mac = <hmac::SimpleHmac<sha3::Sha3_512> as KeyInit>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    for p in parts {
+        mac.update(p);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+#[cfg(test)]
+mod hmac_tests {
+    use super::*;
+
+    #[test]
+    fn hmac_sha3_matches_python() {
+        // python3 -c "import hmac,hashlib;print(hmac.new(b'key',b'The quick brown fox',hashlib.sha3_256).hexdigest())"
+        assert_eq!(
+            crate::bytes_to_hex(&hmac_sha3_256(b"key", &[b"The quick ", b"brown fox"])),
+            "f7005cd351f68062dae84960737be699fae731135019ae6455f44ad4b874fe67"
+        );
+        // ... hashlib.sha3_512).hexdigest()
+        assert_eq!(
+            crate::bytes_to_hex(&hmac_sha3_512(b"key", &[b"The quick brown fox"])),
+            "fe05f476749b1e8a24f09b8e90d3dac161692f43495c7a664173f7dbb31205cc8fe50094f29ecbf7ea3d4c9796d84a83d949912c6513bc8f989d0fa2352cab67"
+        );
     }
 }

@@ -5,7 +5,7 @@
 //! constant-time comparison.
 //!
 //! ```
-//! use aiootp_core::{Domains, hash_bytes, encoding::canonical_pack, encoding::PackParams};
+//! use aiootp_core::{Domains, PackParams, canonical_pack, hash_bytes};
 //!
 //! // Domain-separated hashing, as the reference's README does it.
 //! let digest = hash_bytes(&[b"alice", &Domains::USERNAME]);
@@ -15,30 +15,69 @@
 //! let packed = canonical_pack([&b"salt"[..], b"aad"], PackParams::DEFAULT);
 //! assert_eq!(&packed[..8], &4u64.to_be_bytes()); // 2 items + blocksize + pad
 //! ```
+//! Every item is at the crate root; the modules are private. Hooks that
+//! only the known-answer drivers need are in [`internal`], which is not a
+//! stable interface.
 // `unsafe` is denied crate-wide; the one exception is documented in `keccak`.
 #![deny(unsafe_code)]
 
-pub mod clock;
-pub mod codec;
-pub mod ct;
-pub mod domains;
-pub mod encoding;
+mod clock;
+mod codec;
+mod ct;
+mod domains;
+mod encoding;
 mod error;
-pub mod guid;
-pub mod hash;
-pub mod kdf;
-pub mod keccak;
-pub mod primes;
-pub mod rand;
-pub mod secret;
-pub mod xof;
+mod guid;
+mod hash;
+#[cfg(feature = "json")]
+mod json;
+mod kdf;
+mod keccak;
+mod primes;
+mod rand;
+mod secret;
+mod xof;
 
-pub use clock::{Clock, EPOCH, EPOCH_NS, FixedClock, SystemClock};
+pub use clock::{Clock, EPOCH, EPOCH_NS, Expired, FixedClock, SystemClock, test_timestamp};
+pub use codec::{
+    BASE38_TABLE, base64_to_bytes, bytes_to_base64, bytes_to_filename, bytes_to_hex,
+    bytes_to_urlsafe, filename_to_bytes, hex_to_bytes, urlsafe_to_bytes,
+};
 pub use ct::bytes_are_equal;
-pub use domains::{Domains, encode_constant};
+pub use domains::{Domains, ENCODED_CONSTANT_DOMAIN, encode_constant, encode_constant_in};
+pub use encoding::{
+    PackParams, bytes_as_int, canonical_pack, canonical_pack_into, canonical_pack_len, encode_key,
+    encode_key_into, fullblock_ljust, int_as_bytes, xi_mix,
+};
 pub use error::{Error, Result};
-pub use guid::{Guid, SequenceId};
-pub use hash::{Hasher, hash_bytes, hash_bytes_with};
+pub use guid::{EncodedSalt, Guid, SequenceId, UnmaskedGuid};
+pub use hash::{
+    Hasher, hash_bytes, hash_bytes_input, hash_bytes_with, hmac_sha3_256, hmac_sha3_512, sha3_256,
+    sha3_512,
+};
+#[cfg(feature = "json")]
+pub use json::{is_python_json, python_dumps, to_python_json};
 pub use kdf::{DomainKdf, KeyHash, keyed_choices};
-pub use rand::{csprng, generate_key, token_bytes};
+pub use keccak::{State as KeccakState, f1600};
+pub use rand::{
+    csprng, csprng_with, fill_random, generate_key, generate_salt, random_array, token_bytes,
+};
 pub use secret::SecretBytes;
+pub use xof::{Shake, Shake128, Shake256, shake_128, shake_256};
+
+#[doc(hidden)]
+pub mod internal {
+    //! Hooks for the known-answer drivers and benchmarks. **Not a stable
+    //! interface**: anything here may change in any release.
+
+    pub use crate::keccak::{backend_name, f1600_fn};
+    pub use crate::primes::PRIME_GROUPS;
+
+    /// `Guid`'s pre-mask integer `int(node ‖ raw ‖ 00) + counter`, as
+    /// lowercase hex without leading zeros (empty for zero).
+    #[must_use]
+    pub fn guid_inner_hex(guid: &crate::Guid, raw: &[u8], counter: u8) -> String {
+        let s = guid.inner(raw, counter).to_str_radix(16);
+        if s == "0" { String::new() } else { s }
+    }
+}

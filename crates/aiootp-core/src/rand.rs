@@ -11,7 +11,7 @@ use crate::hash::hash_bytes;
 ///
 /// # Errors
 /// [`Error::Rng`] if the OS generator fails.
-pub fn fill(buf: &mut [u8]) -> Result<()> {
+pub fn fill_random(buf: &mut [u8]) -> Result<()> {
     getrandom::fill(buf)?;
     Ok(())
 }
@@ -23,7 +23,7 @@ pub fn fill(buf: &mut [u8]) -> Result<()> {
 #[doc(alias = "atoken_bytes")]
 pub fn token_bytes(size: usize) -> Result<Vec<u8>> {
     let mut out = vec![0u8; size];
-    fill(&mut out)?;
+    fill_random(&mut out)?;
     Ok(out)
 }
 
@@ -33,7 +33,7 @@ pub fn token_bytes(size: usize) -> Result<Vec<u8>> {
 /// [`Error::Rng`] if the OS generator fails.
 pub fn random_array<const N: usize>() -> Result<[u8; N]> {
     let mut out = [0u8; N];
-    fill(&mut out)?;
+    fill_random(&mut out)?;
     Ok(out)
 }
 

@@ -16,7 +16,7 @@ use crate::schedule::{
 use crate::storage::{FolderLock, FsStorage, LockMode, Storage};
 use crate::value::Value;
 use aiootp_core::DomainKdf;
-use aiootp_core::codec::{bytes_to_hex, hex_to_bytes};
+use aiootp_core::{bytes_to_hex, hex_to_bytes};
 use indexmap::{IndexMap, IndexSet};
 use std::path::Path;
 use std::sync::Arc;

@@ -30,22 +30,37 @@
 pub mod aio;
 mod database;
 mod error;
-#[cfg(feature = "kat")]
-pub mod kat;
-pub mod manifest;
+mod manifest;
 mod profile;
-pub mod schedule;
-pub mod storage;
+mod schedule;
+mod storage;
 mod value;
 
 pub use database::{Database, OpenMode, OpenOptions};
 pub use error::{Error, Result};
-/// Profile derivation steps, for known-answer tools.
-pub mod profile_parts {
-    pub use crate::profile::tmp_key;
-}
 pub use profile::{
     Profile, ProfileSettings, device_salt_file, generate_profile, generate_profile_existing,
 };
-pub use storage::{FaultyStorage, FsStorage, LockMode, Storage};
+pub use storage::{FsStorage, LockMode, Storage};
 pub use value::Value;
+
+#[doc(hidden)]
+pub mod internal {
+    //! Hooks for the known-answer drivers and fuzz targets. **Not a stable
+    //! interface**: anything here may change in any release.
+
+    pub use crate::manifest::Manifest;
+    pub use crate::profile::tmp_key;
+    pub use crate::schedule::file_aad;
+
+    /// Decrypts a database's root manifest file `ciphertext` under `key`.
+    ///
+    /// # Errors
+    /// As the key schedule and `bytes_decrypt`.
+    pub fn decrypt_manifest(key: &[u8], ciphertext: &[u8]) -> crate::Result<Vec<u8>> {
+        let root = crate::schedule::RootKeys::new(key)?;
+        root.cipher
+            .bytes_decrypt(ciphertext, &crate::schedule::domains().manifest, 0)
+            .map_err(|e| crate::Error::cipher("the root manifest", e))
+    }
+}

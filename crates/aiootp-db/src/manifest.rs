@@ -2,8 +2,8 @@
 //! filename: tag, …}`, written with Python's `json.dumps` layout.
 
 use crate::error::{Error, Result};
-use aiootp_chunky2048::json::python_dumps;
-use aiootp_core::codec::{bytes_to_hex, hex_to_bytes};
+use aiootp_core::python_dumps;
+use aiootp_core::{bytes_to_hex, hex_to_bytes};
 use indexmap::IndexMap;
 use serde_json::{Map, Value as Json};
 

@@ -6,7 +6,7 @@ use crate::database::{Database, OpenMode, OpenOptions};
 use crate::error::{Error, Result};
 use crate::schedule::{deniable_filename, domains};
 use crate::storage::{FsStorage, LockMode, Storage};
-use aiootp_core::hash::{Hasher, hash_bytes_with};
+use aiootp_core::{Hasher, hash_bytes_with};
 use aiootp_passcrypt::{Passcrypt, Settings};
 use std::path::Path;
 use zeroize::Zeroizing;

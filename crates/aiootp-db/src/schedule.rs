@@ -3,10 +3,10 @@
 
 use crate::error::Result;
 use aiootp_chunky2048::Chunky2048;
-use aiootp_core::codec::bytes_to_filename;
-use aiootp_core::encoding::{PackParams, canonical_pack};
+use aiootp_core::bytes_to_filename;
+use aiootp_core::hmac_sha3_256;
 use aiootp_core::{DomainKdf, Domains, KeyHash, encode_constant};
-use hmac::{KeyInit, Mac};
+use aiootp_core::{PackParams, canonical_pack};
 use std::sync::OnceLock;
 
 /// The size of a `DBKDF` key: aead `[0..168]`, auth `[168..232]`, prf `[232..296]`.
@@ -195,22 +195,11 @@ pub fn file_aad(filename: &str, aad: &[u8]) -> Vec<u8> {
     )
 }
 
-/// RFC 2104 HMAC with SHA3-256 (Python's `hmac.new(key, msg, sha3_256)`).
-#[must_use]
-pub fn hmac_sha3_256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
-    let mut mac = <hmac::SimpleHmac<sha3::Sha3_256> as KeyInit>::new_from_slice(key)
-        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-    for p in parts {
-        mac.update(p);
-    }
-    mac.finalize().into_bytes().into()
-}
-
 /// `deniable_filename(key) = base38(SHA3-256(xi_mix(key, 8))[..24])`.
 #[must_use]
 pub fn deniable_filename(key: &[u8]) -> String {
-    let mixed = aiootp_core::encoding::xi_mix(key, 8);
-    bytes_to_filename(&aiootp_core::hash::sha3_256(&mixed)[..FILENAME_HASH_BYTES])
+    let mixed = aiootp_core::xi_mix(key, 8);
+    bytes_to_filename(&aiootp_core::sha3_256(&mixed)[..FILENAME_HASH_BYTES])
 }
 
 #[cfg(test)]

@@ -7,8 +7,6 @@ use std::fmt::Debug;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A flat namespace of files (names may contain `/` for the profile salts).
 pub trait Storage: Send + Sync + Debug {
@@ -94,11 +92,11 @@ impl FsStorage {
 
     fn temp_file(&self, dir: &Path) -> io::Result<(PathBuf, File)> {
         for _ in 0..8 {
-            let suffix: [u8; 8] = aiootp_core::rand::random_array().map_err(io::Error::other)?;
+            let suffix: [u8; 8] = aiootp_core::random_array().map_err(io::Error::other)?;
             // `.` is outside the base38 alphabet: never a database file name.
             let path = dir.join(format!(
                 "{TMP_PREFIX}{}",
-                aiootp_core::codec::bytes_to_hex(&suffix)
+                aiootp_core::bytes_to_hex(&suffix)
             ));
             match options().create_new(true).open(&path) {
                 Ok(f) => return Ok((path, f)),
@@ -319,69 +317,5 @@ impl FolderLock {
             })?,
         }
         Ok(Some(Self { _dir: f }))
-    }
-}
-
-/// A storage that fails its Nth write (counting `write` and `create_new`),
-/// like redb's fault-injection backend: it proves a failed save returns an
-/// error and leaves the last saved state readable.
-#[derive(Debug, Clone)]
-pub struct FaultyStorage {
-    inner: Arc<dyn Storage>,
-    fail_at: usize,
-    writes: Arc<AtomicUsize>,
-}
-
-impl FaultyStorage {
-    /// Wraps `inner`; the `fail_at`-th write (from 1) and every later one fail.
-    #[must_use]
-    pub fn new(inner: Arc<dyn Storage>, fail_at: usize) -> Self {
-        Self {
-            inner,
-            fail_at,
-            writes: Arc::new(AtomicUsize::new(0)),
-        }
-    }
-
-    fn tick(&self) -> io::Result<()> {
-        let n = self.writes.fetch_add(1, Ordering::SeqCst) + 1;
-        if n >= self.fail_at {
-            return Err(io::Error::other(format!("injected fault at write {n}")));
-        }
-        Ok(())
-    }
-}
-
-impl Storage for FaultyStorage {
-    fn read(&self, name: &str) -> io::Result<Option<Vec<u8>>> {
-        self.inner.read(name)
-    }
-    fn write(&self, name: &str, data: &[u8]) -> io::Result<()> {
-        self.tick()?;
-        self.inner.write(name, data)
-    }
-    fn create_new(&self, name: &str, data: &[u8]) -> io::Result<bool> {
-        self.tick()?;
-        self.inner.create_new(name, data)
-    }
-    fn write_many(&self, files: &[(String, Vec<u8>)]) -> io::Result<()> {
-        // One tick per file, so a fault can land inside a batch.
-        for (name, data) in files {
-            self.tick()?;
-            self.inner.write(name, data)?;
-        }
-        Ok(())
-    }
-    fn remove(&self, name: &str) -> io::Result<()> {
-        self.inner.remove(name)
-    }
-    fn exists(&self, name: &str) -> io::Result<bool> {
-        self.inner.exists(name)
-    }
-    fn sync(&self) -> io::Result<()> {
-        self.inner.sync()
-    }
-    fn location(&self, name: &str) -> PathBuf {
-        self.inner.location(name)
     }
 }

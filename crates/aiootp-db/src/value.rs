@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::schedule::BYTES_FLAG;
-use aiootp_chunky2048::json::python_dumps;
+use aiootp_core::{is_python_json, python_dumps};
 
 /// A stored value.
 #[derive(Debug, Clone, PartialEq)]
@@ -112,57 +112,6 @@ impl From<serde_json::Value> for Value {
     fn from(v: serde_json::Value) -> Self {
         Self::Json(v)
     }
-}
-
-/// Whether `text` is JSON as Python's `json.loads` reads it: standard JSON
-/// plus the bare tokens `NaN`, `Infinity`, `-Infinity` and lone surrogate
-/// escapes in strings. Those are rewritten to neutral stand-ins (`0`,
-/// `\u0041`) outside/inside strings, then serde_json validates the rest.
-fn is_python_json(text: &str) -> bool {
-    // Bytes, not chars: only ASCII sequences are replaced, so the output
-    // stays valid UTF-8 whatever multi-byte characters surround them.
-    let b = text.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let (mut i, mut in_string) = (0, false);
-    while i < b.len() {
-        let rest = &b[i..];
-        if in_string {
-            if rest[0] == b'\\' {
-                let lone = rest.len() >= 6
-                    && rest[1].eq_ignore_ascii_case(&b'u')
-                    && rest[2].eq_ignore_ascii_case(&b'd')
-                    && matches!(rest[3].to_ascii_lowercase(), b'8'..=b'9' | b'a'..=b'f');
-                if lone {
-                    out.extend_from_slice(b"\\u0041");
-                    i += 6;
-                } else {
-                    // An escape is two bytes when its second is ASCII; else
-                    // copy the backslash and let serde_json reject it.
-                    let take = if rest.len() >= 2 && rest[1].is_ascii() {
-                        2
-                    } else {
-                        1
-                    };
-                    out.extend_from_slice(&rest[..take]);
-                    i += take;
-                }
-                continue;
-            }
-            in_string = rest[0] != b'"';
-        } else if rest[0] == b'"' {
-            in_string = true;
-        } else if let Some(token) = [&b"-Infinity"[..], b"Infinity", b"NaN"]
-            .into_iter()
-            .find(|t| rest.starts_with(t))
-        {
-            out.push(b'0');
-            i += token.len();
-            continue;
-        }
-        out.push(rest[0]);
-        i += 1;
-    }
-    serde_json::from_slice::<serde::de::IgnoredAny>(&out).is_ok()
 }
 
 #[cfg(test)]

@@ -4,11 +4,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
-use aiootp_db::{
-    Database, Error, FaultyStorage, FsStorage, LockMode, OpenMode, OpenOptions, Storage, Value,
-};
+use aiootp_db::{Database, Error, FsStorage, LockMode, OpenMode, OpenOptions, Storage, Value};
+use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn temp_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!(
@@ -279,4 +279,68 @@ async fn the_async_face_wraps_the_core_and_reports_errors() {
         Err(Error::UnknownTag { .. })
     ));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A storage that fails its Nth write (counting `write` and `create_new`),
+/// like redb's fault-injection backend: it proves a failed save returns an
+/// error and leaves the last saved state readable.
+#[derive(Debug, Clone)]
+pub struct FaultyStorage {
+    inner: Arc<dyn Storage>,
+    fail_at: usize,
+    writes: Arc<AtomicUsize>,
+}
+
+impl FaultyStorage {
+    /// Wraps `inner`; the `fail_at`-th write (from 1) and every later one fail.
+    #[must_use]
+    pub fn new(inner: Arc<dyn Storage>, fail_at: usize) -> Self {
+        Self {
+            inner,
+            fail_at,
+            writes: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    fn tick(&self) -> io::Result<()> {
+        let n = self.writes.fetch_add(1, Ordering::SeqCst) + 1;
+        if n >= self.fail_at {
+            return Err(io::Error::other(format!("injected fault at write {n}")));
+        }
+        Ok(())
+    }
+}
+
+impl Storage for FaultyStorage {
+    fn read(&self, name: &str) -> io::Result<Option<Vec<u8>>> {
+        self.inner.read(name)
+    }
+    fn write(&self, name: &str, data: &[u8]) -> io::Result<()> {
+        self.tick()?;
+        self.inner.write(name, data)
+    }
+    fn create_new(&self, name: &str, data: &[u8]) -> io::Result<bool> {
+        self.tick()?;
+        self.inner.create_new(name, data)
+    }
+    fn write_many(&self, files: &[(String, Vec<u8>)]) -> io::Result<()> {
+        // One tick per file, so a fault can land inside a batch.
+        for (name, data) in files {
+            self.tick()?;
+            self.inner.write(name, data)?;
+        }
+        Ok(())
+    }
+    fn remove(&self, name: &str) -> io::Result<()> {
+        self.inner.remove(name)
+    }
+    fn exists(&self, name: &str) -> io::Result<bool> {
+        self.inner.exists(name)
+    }
+    fn sync(&self) -> io::Result<()> {
+        self.inner.sync()
+    }
+    fn location(&self, name: &str) -> PathBuf {
+        self.inner.location(name)
+    }
 }

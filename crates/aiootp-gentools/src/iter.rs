@@ -113,9 +113,7 @@ pub trait ComprendeIter: Iterator + Sized {
     where
         Self::Item: serde::Serialize,
     {
-        self.map(|x| {
-            aiootp_chunky2048::json::to_python_json(&x).map_err(|e| Error::Json(e.to_string()))
-        })
+        self.map(|x| aiootp_core::to_python_json(&x).map_err(|e| Error::Json(e.to_string())))
     }
 
     /// `json_loads()`.

@@ -1,54 +1,43 @@
 //! The per-item operations, shared by the `Iterator` and `Stream` traits.
 
 use crate::error::{Error, Result};
-use base64::Engine;
-use hmac::{KeyInit, Mac};
 use num_bigint::BigUint;
-use sha3::Digest;
 
 /// The reference's default base table (`Tables.ASCII_95`): printable ASCII.
 pub const ASCII_95: &str = " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
 
 pub(crate) fn sha3_256(x: &[u8]) -> [u8; 32] {
-    sha3::Sha3_256::digest(x).into()
+    aiootp_core::sha3_256(x)
 }
 
 pub(crate) fn sha3_512(x: &[u8]) -> [u8; 64] {
-    sha3::Sha3_512::digest(x).into()
+    aiootp_core::sha3_512(x)
 }
 
 pub(crate) fn hmac_256(key: &[u8], x: &[u8]) -> [u8; 32] {
-    let mut m = <hmac::SimpleHmac<sha3::Sha3_256> as KeyInit>::new_from_slice(key)
-        .unwrap_or_else(|_| unreachable!("any key length"));
-    m.update(x);
-    m.finalize().into_bytes().into()
+    aiootp_core::hmac_sha3_256(key, &[x])
 }
 
 pub(crate) fn hmac_512(key: &[u8], x: &[u8]) -> [u8; 64] {
-    let mut m = <hmac::SimpleHmac<sha3::Sha3_512> as KeyInit>::new_from_slice(key)
-        .unwrap_or_else(|_| unreachable!("any key length"));
-    m.update(x);
-    m.finalize().into_bytes().into()
+    aiootp_core::hmac_sha3_512(key, &[x])
 }
 
 pub(crate) fn to_base64(x: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(x)
+    aiootp_core::bytes_to_base64(x)
 }
 
 pub(crate) fn from_base64(x: &[u8]) -> Result<Vec<u8>> {
-    base64::engine::general_purpose::STANDARD
-        .decode(x)
-        .map_err(|e| Error::Base64(e.to_string()))
+    aiootp_core::base64_to_bytes(x).map_err(|e| Error::Base64(e.to_string()))
 }
 
 pub(crate) fn to_hex(x: &[u8]) -> String {
-    aiootp_core::codec::bytes_to_hex(x)
+    aiootp_core::bytes_to_hex(x)
 }
 
 pub(crate) fn from_hex(x: &[u8]) -> Result<Vec<u8>> {
     std::str::from_utf8(x)
         .ok()
-        .and_then(aiootp_core::codec::hex_to_bytes)
+        .and_then(aiootp_core::hex_to_bytes)
         .ok_or(Error::Hex)
 }
 

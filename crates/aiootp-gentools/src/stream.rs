@@ -5,6 +5,7 @@ use crate::error::Result;
 use crate::ops;
 use futures_core::Stream;
 use futures_util::StreamExt;
+#[cfg(feature = "tokio")]
 use std::time::Duration;
 use zeroize::Zeroizing;
 
@@ -101,7 +102,9 @@ pub trait ComprendeStream: Stream + Sized {
     }
 
     /// `atimeout(seconds)`: ends the stream (silently, as the reference
-    /// does) when one item takes longer than `per_item`.
+    /// does) when one item takes longer than `per_item` (feature `tokio`,
+    /// whose timer it uses).
+    #[cfg(feature = "tokio")]
     #[doc(alias = "atimeout")]
     fn until_slow(self, per_item: Duration) -> impl Stream<Item = Self::Item>
     where

@@ -8,6 +8,7 @@ use aiootp_gentools::{
     ASCII_95, ComprendeIter, ComprendeStream, Coroutine, FromFn, Step, feed_self,
 };
 use futures_util::StreamExt;
+#[cfg(feature = "tokio")]
 use std::time::Duration;
 
 #[test]
@@ -144,7 +145,11 @@ async fn streams_have_the_same_methods() {
         hex::encode(hashes[0]),
         "741efa311f97686956946758e0d95f70f11ff2da4f2feb7c54314f44134ac49f"
     );
-    // atimeout: the stream ends at the first slow item.
+}
+
+#[cfg(feature = "tokio")]
+#[tokio::test]
+async fn until_slow_ends_at_the_first_slow_item() {
     let slow = futures_util::stream::iter([0u64, 1, 200, 2]).then(|ms| async move {
         tokio::time::sleep(Duration::from_millis(ms)).await;
         ms

@@ -4,9 +4,9 @@
 
 use crate::error::{Error, Result};
 use crate::params::{Geometry, PASSCRYPT_PAD};
-use aiootp_core::hash::{Hasher, hash_bytes_with};
-use aiootp_core::xof::Shake128;
+use aiootp_core::Shake128;
 use aiootp_core::{Domains, encode_constant};
+use aiootp_core::{Hasher, hash_bytes_with};
 use std::sync::OnceLock;
 use zeroize::Zeroizing;
 
@@ -152,5 +152,5 @@ fn index_pass(h: &mut Shake128, ram: &mut [u8], g: &Geometry) {
 }
 
 fn sha3_256(data: &[u8]) -> Vec<u8> {
-    aiootp_core::hash::sha3_256(data).to_vec()
+    aiootp_core::sha3_256(data).to_vec()
 }

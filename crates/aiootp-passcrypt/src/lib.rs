@@ -19,29 +19,63 @@
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "tokio")]
-pub mod aio;
+mod aio;
 mod error;
-pub mod instance;
+mod instance;
 mod mnemonic;
 mod params;
 #[cfg(feature = "phc")]
 pub mod phc;
 mod schema;
-pub mod wordlist;
+mod wordlist;
+
+#[doc(hidden)]
+pub mod internal {
+    //! Hooks for the known-answer drivers. **Not a stable interface**:
+    //! anything here may change in any release.
+
+    pub use crate::instance::Trace;
+    pub use crate::wordlist::WORD_LIST;
+    use crate::{Passcrypt, Result, Settings};
+    use zeroize::Zeroizing;
+
+    /// One core's diagnostics and tag.
+    pub type CoreTrace = (Trace, Zeroizing<Vec<u8>>);
+
+    /// `canonical_pack(PEPPER, aad, u64be(core), u64be(mb))`.
+    #[must_use]
+    pub fn core_aad(pc: &Passcrypt, aad: &[u8], core: u64, mb: u64) -> Vec<u8> {
+        pc.core_aad(aad, core, mb)
+    }
+
+    /// `Passcrypt::derive`, also returning each core's trace and tag.
+    ///
+    /// # Errors
+    /// As `Passcrypt::derive`.
+    pub fn derive_traced(
+        pc: &Passcrypt,
+        passphrase: &[u8],
+        salt: &[u8],
+        aad: &[u8],
+        settings: Settings,
+    ) -> Result<(Zeroizing<Vec<u8>>, Vec<CoreTrace>)> {
+        pc.derive_traced(passphrase, salt, aad, settings, true)
+    }
+}
 
 pub use error::{Error, Resource, Result};
 pub use mnemonic::{mnemonic_from_key, mnemonic_salt, random_mnemonic};
 pub use params::{AllowedRanges, Geometry, MIN_PASSPHRASE_BYTES, PASSCRYPT_PAD, Settings};
 pub use schema::{HEADER_BYTES, MIN_SCHEMA_BYTES, PasscryptHash};
 
-use aiootp_core::encoding::{PackParams, canonical_pack};
 use aiootp_core::{Clock, SecretBytes, SystemClock, bytes_are_equal};
+use aiootp_core::{PackParams, canonical_pack};
 use instance::{CoreInput, Trace};
 use std::sync::Arc;
 use zeroize::Zeroizing;
 
-/// One core's diagnostics and tag, from [`Passcrypt::derive_traced`].
-pub type CoreTrace = (Trace, Zeroizing<Vec<u8>>);
+/// One core's diagnostics and tag, from [`internal::derive_traced`].
+type CoreTrace = (Trace, Zeroizing<Vec<u8>>);
 
 /// Passcrypt with its configuration: the pepper (the reference's mutable
 /// class-level `Passcrypt.PEPPER`, here an explicit value) and the clock.
@@ -87,7 +121,7 @@ impl Passcrypt {
 
     /// `canonical_pack(PEPPER, aad, u64be(core), u64be(mb))`.
     #[must_use]
-    pub fn core_aad(&self, aad: &[u8], core: u64, mb: u64) -> Vec<u8> {
+    pub(crate) fn core_aad(&self, aad: &[u8], core: u64, mb: u64) -> Vec<u8> {
         canonical_pack(
             [
                 self.pepper.expose(),
@@ -119,10 +153,7 @@ impl Passcrypt {
     }
 
     /// [`Self::derive`], also returning each core's [`Trace`] and tag when `trace` is set.
-    ///
-    /// # Errors
-    /// As [`Self::derive`].
-    pub fn derive_traced(
+    pub(crate) fn derive_traced(
         &self,
         passphrase: &[u8],
         salt: &[u8],

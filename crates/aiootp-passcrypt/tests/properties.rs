@@ -149,6 +149,7 @@ fn settings_are_checked_in_the_reference_order() {
     );
 }
 
+#[cfg(feature = "tokio")]
 #[tokio::test]
 async fn async_face_runs_off_the_reactor() {
     let pc = Passcrypt::default();

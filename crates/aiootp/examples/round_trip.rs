@@ -1,7 +1,7 @@
 //! A real round trip through every Chunky2048 face, timed:
 //! `cargo run --release -p aiootp --example round_trip`.
 
-use aiootp::chunky2048::framing::{DecryptReader, EncryptWriter};
+use aiootp::chunky2048::stream::{DecryptReader, EncryptWriter};
 use aiootp::{Chunky2048, CipherStream, DecipherStream, generate_key};
 use std::io::{Read, Write};
 use std::time::Instant;

@@ -22,7 +22,7 @@
 //! | `json_encrypt` / `json_decrypt` | [`Chunky2048::json_encrypt`] / [`Chunky2048::json_decrypt`] |
 //! | `make_token` / `read_token` | [`Chunky2048::make_token`] / [`Chunky2048::read_token`] |
 //! | `CipherStream` / `DecipherStream` | [`CipherStream`] / [`DecipherStream`] |
-//! | `AsyncCipherStream` / `AsyncDecipherStream` | `aio::AsyncCipherStream` / `aio::AsyncDecipherStream` (feature `tokio`) |
+//! | `AsyncCipherStream` / `AsyncDecipherStream` | [`aio::AsyncCipherStream`] / [`aio::AsyncDecipherStream`] (feature `tokio`) |
 //! | `hash_bytes`, `Domains`, `csprng`, `generate_key` | [`hash_bytes`], [`Domains`], [`csprng`], [`generate_key`] |
 //! | `DomainKDF`, `GUID`, `SequenceID` | [`DomainKdf`], [`Guid`], [`SequenceId`] |
 //! | `Passcrypt.new` / `hash_passphrase` / `verify` | `Passcrypt::derive` / `hash_passphrase` / `verify` (feature `passcrypt`) |
@@ -30,20 +30,27 @@
 //! | `mnemonic(passphrase)` | `Passcrypt::mnemonic`, `random_mnemonic` |
 //! | `X25519`, `Ed25519`, `dh2_*`, `dh3_*` | `X25519`, `Ed25519`, `dh2`, `dh3` (feature `asym`) |
 //! | `Database(key, path=p)`, `db[tag] = v`, `save_database()` | `Database::open(key, p)?`, `db.set_tag(tag, v)`, `db.save_database()?` (feature `db`) |
-//! | `AsyncDatabase` | `db::aio::AsyncDatabase` (features `db`, `tokio`) |
+//! | `AsyncDatabase` | [`aio::AsyncDatabase`] (features `db`, `tokio`) |
+//!
+//! The most used items are at the root; everything else is in the module of
+//! its crate ([`primitives`], [`chunky2048`], [`passcrypt`], [`asym`],
+//! [`db`], [`gentools`]), under that crate's own names
+//! (`passcrypt::Settings`, `db::Value`), and every async API is in [`aio`].
 #![forbid(unsafe_code)]
 
-pub use aiootp_core as core;
+/// The shared primitives (`aiootp-core`): encodings, hashing, codecs,
+/// clocks, the CSPRNG, `DomainKdf`, `Guid` and `SequenceId`.
+pub use aiootp_core as primitives;
 pub use aiootp_core::{
-    Clock, Domains, FixedClock, SecretBytes, SystemClock, bytes_are_equal, csprng, encode_constant,
-    generate_key, hash_bytes, token_bytes,
+    Clock, DomainKdf, Domains, FixedClock, Guid, SecretBytes, SequenceId, SystemClock,
+    bytes_are_equal, csprng, encode_constant, generate_key, hash_bytes, token_bytes,
 };
 
 #[cfg(feature = "chunky2048")]
 pub use aiootp_chunky2048 as chunky2048;
 #[cfg(feature = "chunky2048")]
 pub use aiootp_chunky2048::{
-    Chunky2048, CipherStream, DecipherStream, Packet, StreamShmac, bytes_decrypt, bytes_encrypt,
+    Chunky2048, CipherStream, DecipherStream, Packet, StreamHmac, bytes_decrypt, bytes_encrypt,
 };
 #[cfg(feature = "json")]
 pub use aiootp_chunky2048::{json_decrypt, json_encrypt};
@@ -51,16 +58,12 @@ pub use aiootp_chunky2048::{json_decrypt, json_encrypt};
 #[cfg(feature = "passcrypt")]
 pub use aiootp_passcrypt as passcrypt;
 #[cfg(feature = "passcrypt")]
-pub use aiootp_passcrypt::{
-    AllowedRanges, Passcrypt, Settings as PasscryptSettings, random_mnemonic,
-};
+pub use aiootp_passcrypt::{AllowedRanges, Passcrypt, random_mnemonic};
 
 #[cfg(feature = "asym")]
 pub use aiootp_asym as asym;
 #[cfg(feature = "asym")]
 pub use aiootp_asym::{Ed25519, Ed25519Public, X25519, dh2, dh3};
-
-pub use aiootp_core::{DomainKdf, Guid, SequenceId};
 
 #[cfg(feature = "gentools")]
 pub use aiootp_gentools as gentools;
@@ -68,10 +71,18 @@ pub use aiootp_gentools as gentools;
 #[cfg(feature = "db")]
 pub use aiootp_db as db;
 #[cfg(feature = "db")]
-pub use aiootp_db::{Database, Value as DbValue, generate_profile};
+pub use aiootp_db::{Database, generate_profile};
 
-/// The async (tokio) face.
+/// Every async (tokio) API of the toolkit in one place: the cipher's
+/// streams, I/O adapters and one-shot helpers, and `AsyncDatabase`.
+/// Passcrypt's async methods are on [`Passcrypt`] itself
+/// (`hash_passphrase_async`, `verify_async`, `derive_async`).
 #[cfg(feature = "tokio")]
 pub mod aio {
-    pub use aiootp_chunky2048::aio::*;
+    pub use aiootp_chunky2048::aio::{
+        AsyncCipherStream, AsyncDecipherStream, AsyncDecryptReader, AsyncEncryptWriter,
+        BLOCKING_THRESHOLD, YIELD_EVERY, bytes_decrypt, bytes_encrypt,
+    };
+    #[cfg(feature = "db")]
+    pub use aiootp_db::aio::AsyncDatabase;
 }

@@ -19,10 +19,10 @@
 //! authenticated by the final tag: a reader must treat the output as
 //! incomplete unless the decoder finishes without error.
 
+use super::packets::{CipherStream, DecipherStream};
 use crate::Chunky2048;
 use crate::constants::*;
 use crate::error::{Error, Result};
-use crate::stream::{CipherStream, DecipherStream};
 use std::io::{self, Read, Write};
 use zeroize::Zeroizing;
 
@@ -31,17 +31,24 @@ pub const CHUNK: usize = 64 * 1024;
 
 /// A byte queue read from the front.
 #[derive(Default)]
-struct Output {
+pub(crate) struct Output {
     buf: Zeroizing<Vec<u8>>,
     pos: usize,
 }
 
+impl core::fmt::Debug for Output {
+    /// The length only: the queue may hold plaintext.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Output({} bytes)", self.buf.len() - self.pos)
+    }
+}
+
 impl Output {
-    fn pending(&self) -> &[u8] {
+    pub(crate) fn pending(&self) -> &[u8] {
         &self.buf[self.pos..]
     }
 
-    fn consume(&mut self, n: usize) {
+    pub(crate) fn consume(&mut self, n: usize) {
         self.pos = (self.pos + n).min(self.buf.len());
         if self.pos == self.buf.len() {
             self.buf.clear();
@@ -50,17 +57,16 @@ impl Output {
     }
 }
 
-/// Plaintext in, framed ciphertext out.
+/// Plaintext in, framed ciphertext out. [`Self::finish`] consumes the
+/// encoder, so nothing can be pushed after the tag.
 pub struct FrameEncoder {
-    stream: Option<CipherStream>,
+    stream: CipherStream,
     out: Output,
 }
 
 impl core::fmt::Debug for FrameEncoder {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("FrameEncoder")
-            .field("finished", &self.stream.is_none())
-            .finish_non_exhaustive()
+        f.debug_struct("FrameEncoder").finish_non_exhaustive()
     }
 }
 
@@ -74,41 +80,29 @@ impl FrameEncoder {
         let mut out = Output::default();
         out.buf.extend_from_slice(stream.salt());
         out.buf.extend_from_slice(stream.iv());
-        Ok(Self {
-            stream: Some(stream),
-            out,
-        })
+        Ok(Self { stream, out })
     }
 
     /// Encrypts `data`; the packets it completes join the output.
-    ///
-    /// # Errors
-    /// [`Error::StreamClosed`] after [`Self::finish`].
-    pub fn push(&mut self, data: &[u8]) -> Result<()> {
-        let stream = self.stream.as_mut().ok_or(Error::StreamClosed)?;
-        stream.buffer(data);
-        stream.drain_into(&mut self.out.buf);
-        Ok(())
+    pub fn push(&mut self, data: &[u8]) {
+        self.stream.buffer(data);
+        self.stream.drain_into(&mut self.out.buf);
     }
 
-    /// Ends the stream: the last packets and the tag join the output.
+    /// Ends the stream and returns every byte not yet taken: the rest of
+    /// the output, the last packets and the tag.
     ///
     /// # Errors
-    /// [`Error::StreamClosed`] if already finished; CSPRNG failure.
-    pub fn finish(&mut self) -> Result<()> {
-        let stream = self.stream.take().ok_or(Error::StreamClosed)?;
-        let (packets, shmac) = stream.finalize()?;
+    /// None today (the `Result` of [`CipherStream::finalize`]).
+    pub fn finish(self) -> Result<Vec<u8>> {
+        let (packets, shmac) = self.stream.finalize()?;
+        let mut rest = self.out.pending().to_vec();
+        rest.reserve(packets.len() * PACKETSIZE + SHMAC_BYTES);
         for p in &packets {
-            self.out.buf.extend_from_slice(p.as_bytes());
+            rest.extend_from_slice(p.as_bytes());
         }
-        self.out.buf.extend_from_slice(&shmac.finalize());
-        Ok(())
-    }
-
-    /// Whether [`Self::finish`] has run.
-    #[must_use]
-    pub fn is_finished(&self) -> bool {
-        self.stream.is_none()
+        rest.extend_from_slice(&shmac.finalize());
+        Ok(rest)
     }
 
     /// Output not yet taken.
@@ -131,14 +125,11 @@ pub struct FrameDecoder {
     stream: Option<DecipherStream>,
     input: Vec<u8>,
     out: Output,
-    finished: bool,
 }
 
 impl core::fmt::Debug for FrameDecoder {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("FrameDecoder")
-            .field("finished", &self.finished)
-            .finish_non_exhaustive()
+        f.debug_struct("FrameDecoder").finish_non_exhaustive()
     }
 }
 
@@ -153,7 +144,6 @@ impl FrameDecoder {
             stream: None,
             input: Vec::new(),
             out: Output::default(),
-            finished: false,
         }
     }
 
@@ -162,11 +152,8 @@ impl FrameDecoder {
     ///
     /// # Errors
     /// [`Error::InvalidBlockId`] (a changed or reordered packet),
-    /// [`Error::TimestampExpired`], [`Error::StreamClosed`] after finishing.
+    /// [`Error::TimestampExpired`].
     pub fn push(&mut self, wire: &[u8]) -> Result<()> {
-        if self.finished {
-            return Err(Error::StreamClosed);
-        }
         self.input.extend_from_slice(wire);
         if self.stream.is_none() && self.input.len() >= SALT_BYTES + IV_BYTES {
             let (salt, iv) = self.input[..SALT_BYTES + IV_BYTES].split_at(SALT_BYTES);
@@ -191,32 +178,25 @@ impl FrameDecoder {
         Ok(())
     }
 
-    /// Ends the input: checks the tag and releases the last plaintext.
+    /// Ends the input: checks the tag and returns the plaintext not yet
+    /// taken, the last of it included. Consumes the decoder.
     ///
     /// # Errors
     /// [`Error::InvalidCiphertextLength`] for a truncated stream,
     /// [`Error::InvalidShmac`] for a wrong tag, [`Error::EmptyStream`].
-    pub fn finish(&mut self) -> Result<()> {
-        if self.finished {
-            return Err(Error::StreamClosed);
-        }
-        self.finished = true;
-        let stream = self.stream.take();
-        let Some(stream) = stream.filter(|_| self.input.len() == SHMAC_BYTES) else {
+    pub fn finish(self) -> Result<Zeroizing<Vec<u8>>> {
+        let Some(stream) = self.stream.filter(|_| self.input.len() == SHMAC_BYTES) else {
             return Err(Error::InvalidCiphertextLength {
                 len: self.input.len(),
             });
         };
         let (tail, shmac) = stream.finalize()?;
+        let tail = Zeroizing::new(tail);
         shmac.test_shmac(&self.input)?;
-        self.out.buf.extend_from_slice(&tail);
-        Ok(())
-    }
-
-    /// Whether [`Self::finish`] has run.
-    #[must_use]
-    pub fn is_finished(&self) -> bool {
-        self.finished
+        let mut rest = Zeroizing::new(Vec::with_capacity(self.out.pending().len() + tail.len()));
+        rest.extend_from_slice(self.out.pending());
+        rest.extend_from_slice(&tail);
+        Ok(rest)
     }
 
     /// Plaintext not yet taken.
@@ -264,8 +244,9 @@ impl<W: Write> EncryptWriter<W> {
     /// # Errors
     /// I/O errors of the writer, or CSPRNG failure.
     pub fn finish(mut self) -> Result<W> {
-        self.enc.finish()?;
         self.drain()?;
+        let rest = self.enc.finish()?;
+        self.inner.write_all(&rest)?;
         self.inner.flush()?;
         Ok(self.inner)
     }
@@ -274,7 +255,7 @@ impl<W: Write> EncryptWriter<W> {
 impl<W: Write> Write for EncryptWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = buf.len().min(CHUNK);
-        self.enc.push(&buf[..n])?;
+        self.enc.push(&buf[..n]);
         self.drain()?;
         Ok(n)
     }
@@ -291,8 +272,73 @@ impl<W: Write> Write for EncryptWriter<W> {
 #[derive(Debug)]
 pub struct DecryptReader<R: Read> {
     inner: R,
-    dec: FrameDecoder,
+    state: ReadState,
     scratch: Vec<u8>,
+}
+
+/// A [`FrameDecoder`] over a byte source, for the sync and async readers:
+/// decoding, then handing out the verified end, or failed for good.
+#[derive(Debug)]
+pub(crate) enum ReadState {
+    Decoding(Box<FrameDecoder>),
+    Verified(Output),
+    /// A decoding error was returned; nothing more is released.
+    Failed,
+}
+
+impl ReadState {
+    pub(crate) fn new(cipher: &Chunky2048, aad: &[u8], ttl: u64) -> Self {
+        Self::Decoding(Box::new(FrameDecoder::new(cipher, aad, ttl)))
+    }
+
+    /// Plaintext that may be handed out now.
+    ///
+    /// # Errors
+    /// An `InvalidData` error once decoding has failed.
+    pub(crate) fn available(&self) -> io::Result<&[u8]> {
+        match self {
+            Self::Decoding(dec) => Ok(dec.output()),
+            Self::Verified(rest) => Ok(rest.pending()),
+            Self::Failed => Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the stream failed authentication",
+            )),
+        }
+    }
+
+    /// Marks `n` bytes of [`Self::available`] as handed out.
+    pub(crate) fn consume(&mut self, n: usize) {
+        match self {
+            Self::Decoding(dec) => dec.consume(n),
+            Self::Verified(rest) => rest.consume(n),
+            Self::Failed => {}
+        }
+    }
+
+    /// Whether the source has ended and the stream verified.
+    pub(crate) fn is_verified(&self) -> bool {
+        matches!(self, Self::Verified(_))
+    }
+
+    /// Feeds what the source read; an empty `data` is the end of the source.
+    ///
+    /// # Errors
+    /// The decoder's error, after which the state is [`Self::Failed`].
+    pub(crate) fn feed(&mut self, data: &[u8]) -> Result<()> {
+        match core::mem::replace(self, Self::Failed) {
+            Self::Decoding(mut dec) if !data.is_empty() => dec.push(data).map(|()| {
+                *self = Self::Decoding(dec);
+            }),
+            Self::Decoding(dec) => dec.finish().map(|rest| {
+                *self = Self::Verified(Output { buf: rest, pos: 0 });
+            }),
+            Self::Verified(rest) => {
+                *self = Self::Verified(rest);
+                Ok(())
+            }
+            Self::Failed => Err(Error::InvalidShmac),
+        }
+    }
 }
 
 impl<R: Read> DecryptReader<R> {
@@ -301,7 +347,7 @@ impl<R: Read> DecryptReader<R> {
     pub fn new(inner: R, cipher: &Chunky2048, aad: &[u8], ttl: u64) -> Self {
         Self {
             inner,
-            dec: FrameDecoder::new(cipher, aad, ttl),
+            state: ReadState::new(cipher, aad, ttl),
             scratch: vec![0u8; CHUNK],
         }
     }
@@ -310,22 +356,15 @@ impl<R: Read> DecryptReader<R> {
 impl<R: Read> Read for DecryptReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
-            let avail = self.dec.output();
-            if !avail.is_empty() {
+            let avail = self.state.available()?;
+            if !avail.is_empty() || self.state.is_verified() {
                 let n = avail.len().min(buf.len());
                 buf[..n].copy_from_slice(&avail[..n]);
-                self.dec.consume(n);
+                self.state.consume(n);
                 return Ok(n);
             }
-            if self.dec.is_finished() {
-                return Ok(0);
-            }
             let n = self.inner.read(&mut self.scratch)?;
-            if n == 0 {
-                self.dec.finish()?;
-            } else {
-                self.dec.push(&self.scratch[..n])?;
-            }
+            self.state.feed(&self.scratch[..n])?;
         }
     }
 }

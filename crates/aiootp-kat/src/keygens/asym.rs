@@ -1,6 +1,7 @@
 //! Keygens vector cases for X25519, Ed25519, dh2 and dh3.
 
-use crate::kat_keygens::{R, hex, hex_items, run_kdf_ops, same};
+use super::kdf_ops::run_kdf_ops;
+use crate::fields::{R, hex, hex_items, same};
 use aiootp_asym::{Ed25519, Ed25519Public, Error, KeyPair, X25519, dh2, dh3};
 use serde_json::Value;
 
@@ -10,13 +11,14 @@ fn e(err: Error) -> String {
 
 pub fn x25519_key(c: &Value) -> R {
     let k = X25519::from_secret_bytes(&hex(c, "secret")?).map_err(e)?;
-    same(&k.public_bytes(), &hex(c, "public")?)?;
-    same(&k.secret_bytes()[..], &hex(c, "secret")?)
+    same("value", &k.public_bytes(), &hex(c, "public")?)?;
+    same("value", &k.secret_bytes()[..], &hex(c, "secret")?)
 }
 
 pub fn x25519_exchange(c: &Value) -> R {
     let k = X25519::from_secret_bytes(&hex(c, "secret")?).map_err(e)?;
     same(
+        "value",
         &k.exchange(&hex(c, "peer_public")?).map_err(e)?[..],
         &hex(c, "shared")?,
     )
@@ -25,13 +27,15 @@ pub fn x25519_exchange(c: &Value) -> R {
 pub fn rfc7748(c: &Value) -> R {
     let a = X25519::from_secret_bytes(&hex(c, "alice_secret")?).map_err(e)?;
     let b = X25519::from_secret_bytes(&hex(c, "bob_secret")?).map_err(e)?;
-    same(&a.public_bytes(), &hex(c, "alice_public")?)?;
-    same(&b.public_bytes(), &hex(c, "bob_public")?)?;
+    same("value", &a.public_bytes(), &hex(c, "alice_public")?)?;
+    same("value", &b.public_bytes(), &hex(c, "bob_public")?)?;
     same(
+        "value",
         &a.exchange(&b.public_bytes()).map_err(e)?[..],
         &hex(c, "shared")?,
     )?;
     same(
+        "value",
         &b.exchange(&a.public_bytes()).map_err(e)?[..],
         &hex(c, "shared")?,
     )
@@ -91,7 +95,7 @@ pub fn x25519_error(c: &Value) -> R {
 
 pub fn ed25519_key(c: &Value) -> R {
     let k = Ed25519::from_secret_bytes(&hex(c, "secret")?).map_err(e)?;
-    same(&k.public_bytes(), &hex(c, "public")?)?;
+    same("value", &k.public_bytes(), &hex(c, "public")?)?;
     let public = Ed25519Public::from_bytes(&hex(c, "public")?).map_err(e)?;
     for s in c
         .get("signatures")
@@ -99,7 +103,7 @@ pub fn ed25519_key(c: &Value) -> R {
         .ok_or("missing signatures")?
     {
         let (msg, sig) = (hex(s, "message")?, hex(s, "signature")?);
-        same(&k.sign(&msg), &sig)?;
+        same("value", &k.sign(&msg), &sig)?;
         public.verify(&sig, &msg).map_err(e)?;
     }
     Ok(())
@@ -107,9 +111,9 @@ pub fn ed25519_key(c: &Value) -> R {
 
 pub fn rfc8032(c: &Value) -> R {
     let k = Ed25519::from_secret_bytes(&hex(c, "secret")?).map_err(e)?;
-    same(&k.public_bytes(), &hex(c, "public")?)?;
+    same("value", &k.public_bytes(), &hex(c, "public")?)?;
     let (msg, sig) = (hex(c, "message")?, hex(c, "signature")?);
-    same(&k.sign(&msg), &sig)?;
+    same("value", &k.sign(&msg), &sig)?;
     k.public_key().verify(&sig, &msg).map_err(e)
 }
 
@@ -173,28 +177,42 @@ pub fn dh3_case(c: &Value) -> R {
     );
     let (client, hello) =
         dh3::Client::start_with_ephemeral(&client_id, key(c, "client_ephemeral_secret")?);
-    same(&hello.to_bytes(), &pair(c, "client_hello")?.to_bytes())?;
+    same(
+        "value",
+        &hello.to_bytes(),
+        &pair(c, "client_hello")?.to_bytes(),
+    )?;
     let (response, mut server_kdf) =
         dh3::respond_with_ephemeral(&server_id, key(c, "server_ephemeral_secret")?, &hello)
             .map_err(e)?;
     same(
+        "value",
         &response.to_bytes(),
         &pair(c, "server_response")?.to_bytes(),
     )?;
     let mut client_kdf = client.finish(&response).map_err(e)?;
-    same(client_kdf.internal_key(), &hex(c, "kdf_internal_key")?)?;
-    same(server_kdf.internal_key(), &hex(c, "kdf_internal_key")?)?;
+    same(
+        "value",
+        client_kdf.internal_key(),
+        &hex(c, "kdf_internal_key")?,
+    )?;
+    same(
+        "value",
+        server_kdf.internal_key(),
+        &hex(c, "kdf_internal_key")?,
+    )?;
     outputs(c, &mut client_kdf, &mut server_kdf)
 }
 
 pub fn dh2_case(c: &Value) -> R {
     let server_id = key(c, "server_identity_secret")?;
     let (client, hello) = dh2::Client::start_with_ephemeral(key(c, "client_ephemeral_secret")?);
-    same(&hello, &hex(c, "client_hello")?)?;
+    same("value", &hello, &hex(c, "client_hello")?)?;
     let (response, mut server_kdf) =
         dh2::respond_with_ephemeral(&server_id, key(c, "server_ephemeral_secret")?, &hello)
             .map_err(e)?;
     same(
+        "value",
         &response.to_bytes(),
         &pair(c, "server_response")?.to_bytes(),
     )?;
@@ -215,7 +233,7 @@ pub fn randomness_shapes(c: &Value) -> R {
         ),
         (
             "generate_salt_default_len",
-            aiootp_core::rand::generate_salt(16)
+            aiootp_core::generate_salt(16)
                 .map_err(|e| e.to_string())?
                 .len(),
         ),

@@ -4,75 +4,21 @@
 //! entry, file set, profile derivation and API vector, as the fixture
 //! README defines them.
 
-use crate::profile::{ProfileSettings, device_salt_file, generate_profile_existing};
-use crate::{Database, OpenMode, OpenOptions, Value};
+use crate::copy_to_temp;
+use crate::fields::{hex as h, same, strs};
+use aiootp_db::{
+    Database, OpenMode, OpenOptions, ProfileSettings, Value, device_salt_file,
+    generate_profile_existing,
+};
 use aiootp_passcrypt::Settings;
 use serde_json::Value as Json;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// One case's result: `Ok` or what failed.
 pub type Case = (String, Result<(), String>);
 
-type R = Result<(), String>;
-
-fn h(v: &Json, k: &str) -> Result<Vec<u8>, String> {
-    let s = v
-        .get(k)
-        .and_then(Json::as_str)
-        .ok_or_else(|| format!("missing `{k}`"))?;
-    hex::decode(s).map_err(|e| format!("`{k}`: {e}"))
-}
-
-fn same(what: &str, got: &[u8], want: &[u8]) -> R {
-    if got == want {
-        Ok(())
-    } else {
-        Err(format!("{what} differs"))
-    }
-}
-
-fn strs(v: &Json, k: &str) -> BTreeSet<String> {
-    v.get(k)
-        .and_then(Json::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Json::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Copies `from` (read-only in CI) into a new temporary folder.
-///
-/// # Errors
-/// I/O errors, as text.
-pub fn copy_to_temp(from: &Path) -> Result<PathBuf, String> {
-    let suffix = hex::encode(aiootp_core::token_bytes(8).map_err(|e| e.to_string())?);
-    let to = std::env::temp_dir().join(format!("aiootp-db-kat-{suffix}"));
-    copy_dir(from, &to).map_err(|e| format!("copying {}: {e}", from.display()))?;
-    Ok(to)
-}
-
-fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), &target)?;
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600))?;
-            }
-        }
-    }
-    Ok(())
-}
+type R = crate::fields::R;
 
 fn files_in(dir: &Path) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
@@ -229,7 +175,7 @@ fn open(dir: &Path, spec: &Json) -> Result<Database, String> {
         .iter()
         .map(|c| {
             c.as_str()
-                .and_then(|s| hex::decode(s).ok())
+                .and_then(aiootp_core::hex_to_bytes)
                 .ok_or("bad credential")
         })
         .collect::<Result<_, _>>()?;
@@ -310,10 +256,7 @@ fn check_node(db: &mut Database, dir: &Path, want: &Json) -> R {
     }
     // The manifest's plaintext, decrypted here, against the parsed expectation.
     let ct = std::fs::read(dir.join(n.root_filename())).map_err(|e| e.to_string())?;
-    let root = crate::schedule::RootKeys::new(&h(want, "key_hex")?).map_err(|e| e.to_string())?;
-    let plain = root
-        .cipher
-        .bytes_decrypt(&ct, &crate::schedule::domains().manifest, 0)
+    let plain = aiootp_db::internal::decrypt_manifest(&h(want, "key_hex")?, &ct)
         .map_err(|e| e.to_string())?;
     let got: Json = serde_json::from_slice(&plain).map_err(|e| e.to_string())?;
     if Some(&got) != want.get("manifest") {
@@ -396,7 +339,7 @@ fn api_kats(db: &Database, kats: &Json, id: &str, cases: &mut Vec<Case>) {
                 .iter()
                 .map(|d| {
                     d.as_str()
-                        .and_then(|s| hex::decode(s).ok())
+                        .and_then(aiootp_core::hex_to_bytes)
                         .ok_or("bad data")
                 })
                 .collect::<Result<_, _>>()?;

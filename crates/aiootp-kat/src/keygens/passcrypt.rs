@@ -5,7 +5,7 @@
 //! reference raises `TypeError`/`OverflowError` there, and the Rust
 //! signature rejects it at compile time.
 
-use crate::kat_keygens::{R, hex, hex_items, int, same};
+use crate::fields::{R, hex, hex_items, same, uint};
 use aiootp_passcrypt::{AllowedRanges, Error, Passcrypt, Settings, mnemonic_from_key};
 use serde_json::Value;
 
@@ -20,22 +20,21 @@ fn settings(case: &Value) -> Result<Settings, String> {
         mb: u(case, "mb")?,
         cpu: u(case, "cpu")?,
         cores: u(case, "cores")?,
-        tag_size: int(case, "tag_size")?,
+        tag_size: uint(case, "tag_size")?,
     })
 }
 
 pub fn new_case(c: &Value) -> R {
     let pc = Passcrypt::with_pepper(&hex(c, "pepper")?);
     let s = settings(c)?;
-    let (tag, traces) = pc
-        .derive_traced(
-            &hex(c, "passphrase")?,
-            &hex(c, "salt")?,
-            &hex(c, "aad")?,
-            s,
-            true,
-        )
-        .map_err(|e| e.to_string())?;
+    let (tag, traces) = aiootp_passcrypt::internal::derive_traced(
+        &pc,
+        &hex(c, "passphrase")?,
+        &hex(c, "salt")?,
+        &hex(c, "aad")?,
+        s,
+    )
+    .map_err(|e| e.to_string())?;
     if let Some(geometry) = c.get("geometry") {
         let g = aiootp_passcrypt::Geometry::new(s.core_mb(), s.cpu);
         let want = (
@@ -64,10 +63,11 @@ pub fn new_case(c: &Value) -> R {
     {
         let (trace, core_tag) = traces.get(i).ok_or("fewer cores than expected")?;
         let step = |what: &str, got: &[u8]| {
-            same(got, &hex(pc_core, what)?).map_err(|e| format!("core {i} {what}: {e}"))
+            same("value", got, &hex(pc_core, what)?).map_err(|e| format!("core {i} {what}: {e}"))
         };
         same(
-            &pc.core_aad(&hex(c, "aad")?, i as u64, s.mb),
+            "value",
+            &aiootp_passcrypt::internal::core_aad(&pc, &hex(c, "aad")?, i as u64, s.mb),
             &hex(pc_core, "core_aad")?,
         )
         .map_err(|e| format!("core {i} core_aad: {e}"))?;
@@ -77,7 +77,7 @@ pub fn new_case(c: &Value) -> R {
         step("final_cache_sha3_256", &trace.final_cache_sha3_256)?;
         step("core_tag", core_tag)?;
     }
-    same(&tag, &hex(c, "tag")?)
+    same("value", &tag, &hex(c, "tag")?)
 }
 
 pub fn upstream_case(c: &Value) -> R {
@@ -86,6 +86,7 @@ pub fn upstream_case(c: &Value) -> R {
     let (pass, salt, ts) = (hex(c, "passphrase")?, hex(c, "salt")?, hex(c, "timestamp")?);
     let aad = [ts.clone(), hex(c, "aad")?].concat();
     same(
+        "value",
         &pc.derive(&pass, &salt, &aad, s)
             .map_err(|e| e.to_string())?,
         &hex(c, "tag")?,
@@ -98,7 +99,7 @@ pub fn upstream_case(c: &Value) -> R {
     let hash = pc
         .hash_passphrase_with(&pass, &hex(c, "aad")?, s, &salt, ns)
         .map_err(|e| e.to_string())?;
-    same(&hash, &hex(c, "hash")?)?;
+    same("value", &hash, &hex(c, "hash")?)?;
     let wide = AllowedRanges {
         mb: 1..=u64::MAX,
         cpu: 1..=256,
@@ -114,7 +115,7 @@ pub fn hash_passphrase_case(c: &Value) -> R {
         .get("settings_effective")
         .ok_or("missing settings_effective")?;
     let s = settings(eff)?;
-    let salt_size = int(eff, "salt_size")?;
+    let salt_size = uint(eff, "salt_size")?;
     let salt = hex(c, "fixed_salt")?;
     if salt.len() != salt_size {
         return Err("fixed_salt length differs from salt_size".into());
@@ -123,7 +124,7 @@ pub fn hash_passphrase_case(c: &Value) -> R {
     let hash = pc
         .hash_passphrase_with(&hex(c, "passphrase")?, &hex(c, "aad")?, s, &salt, ns)
         .map_err(|e| e.to_string())?;
-    same(&hash, &hex(c, "hash")?)?;
+    same("value", &hash, &hex(c, "hash")?)?;
     if hash.len() as u64 != u(c, "hash_len")? {
         return Err("hash_len differs".into());
     }
@@ -274,7 +275,7 @@ pub fn mnemonic_case(c: &Value, default_words: &[Value]) -> R {
     };
     // The embedded list must be the file's list.
     let file_words: Vec<&str> = default_words.iter().filter_map(Value::as_str).collect();
-    if file_words.as_slice() != aiootp_passcrypt::wordlist::WORD_LIST.as_slice() {
+    if file_words.as_slice() != aiootp_passcrypt::internal::WORD_LIST.as_slice() {
         return Err("embedded word list differs from constants.word_list".into());
     }
     let key = match c.get("random_key_patched_csprng") {
@@ -297,11 +298,11 @@ pub fn mnemonic_case(c: &Value, default_words: &[Value]) -> R {
                 s.tag_size = usize::try_from(t).map_err(|e| e.to_string())?;
             }
             let salt = aiootp_passcrypt::mnemonic_salt(&hex(c, "salt")?);
-            same(&salt, &hex(c, "passcrypt_salt_used")?)?;
+            same("value", &salt, &hex(c, "passcrypt_salt_used")?)?;
             let key = Passcrypt::default()
                 .derive(&hex(c, "passphrase")?, &salt, b"", s)
                 .map_err(|e| e.to_string())?;
-            same(&key, &hex(c, "passcrypt_key")?)?;
+            same("value", &key, &hex(c, "passcrypt_key")?)?;
             key.to_vec()
         }
     };
@@ -309,7 +310,7 @@ pub fn mnemonic_case(c: &Value, default_words: &[Value]) -> R {
         .as_ref()
         .map(|w| w.iter().map(Vec::as_slice).collect());
     let got =
-        mnemonic_from_key(&key, int(c, "size")?, refs.as_deref()).map_err(|e| e.to_string())?;
+        mnemonic_from_key(&key, uint(c, "size")?, refs.as_deref()).map_err(|e| e.to_string())?;
     let want = hex_items(c, "out_hex")?;
     if got == want {
         Ok(())

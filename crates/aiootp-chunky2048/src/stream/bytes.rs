@@ -9,17 +9,20 @@
 //! must hold it back (a temporary file renamed on success, or a first pass
 //! that only checks the tag). The `aiootp` CLI does exactly this.
 
-use crate::cipher::{Chunky2048, MessageRandomness, as_block, fixed};
+use crate::block::{as_block, fixed};
+use crate::cipher::Chunky2048;
 use crate::constants::*;
-use crate::engine::{Direction, Engine};
+use crate::engine::{Opener, Sealer};
 use crate::error::{Error, Result};
-use crate::padding::{data_end, write_end_padding};
+use crate::message::{
+    Header, MessageRandomness, check_ttl, timestamp_of, unpadded_len, write_end_padding,
+};
 use aiootp_core::bytes_are_equal;
 use zeroize::Zeroizing;
 
 /// Encrypts a plaintext of any length, block by block.
 pub struct BytesEncryptor {
-    engine: Engine,
+    engine: Sealer,
     /// Plaintext not yet encrypted (less than one block after each call).
     pending: Zeroizing<Vec<u8>>,
     len: usize,
@@ -47,7 +50,7 @@ impl BytesEncryptor {
         let mut pending = Zeroizing::new(Vec::with_capacity(2 * BLOCKSIZE));
         pending.extend_from_slice(&r.inner_header());
         Ok(Self {
-            engine: Engine::new(bundle, Direction::Encrypt),
+            engine: Sealer::new(bundle),
             pending,
             len: 0,
             salt: r.salt,
@@ -64,7 +67,7 @@ impl BytesEncryptor {
         let start = out.len();
         out.extend_from_slice(&self.pending[..full]);
         for block in out[start..].chunks_exact_mut(BLOCKSIZE) {
-            self.engine.process_block(as_block(block));
+            self.engine.seal_block(as_block(block));
         }
         self.pending.drain(..full).for_each(drop);
     }
@@ -76,20 +79,21 @@ impl BytesEncryptor {
         let tail = self.pending.len();
         let mut block = [0u8; BLOCKSIZE];
         block[..tail].copy_from_slice(&self.pending);
-        write_end_padding(&mut block[tail..], &self.extra_padding[..], self.len);
-        self.engine.process_block(&mut block);
+        write_end_padding(&mut block[tail..], &self.extra_padding, self.len);
+        self.engine.seal_block(&mut block);
         out.extend_from_slice(&block);
-        let mut header = [0u8; HEADER_BYTES];
-        header[..SHMAC_BYTES].copy_from_slice(&self.engine.finalize());
-        header[SHMAC_BYTES..SHMAC_BYTES + SALT_BYTES].copy_from_slice(&self.salt);
-        header[SHMAC_BYTES + SALT_BYTES..].copy_from_slice(&self.iv);
-        header
+        Header {
+            tag: self.engine.finalize(),
+            salt: self.salt,
+            iv: self.iv,
+        }
+        .to_bytes()
     }
 }
 
 /// Decrypts a `bytes_encrypt` ciphertext given its header, block by block.
 pub struct BytesDecryptor {
-    engine: Engine,
+    engine: Opener,
     cipher: Chunky2048,
     tag: [u8; SHMAC_BYTES],
     /// The last decrypted block, held back for depadding.
@@ -118,12 +122,10 @@ impl BytesDecryptor {
                 expected: HEADER_BYTES,
             });
         }
-        let tag = fixed(&header[..SHMAC_BYTES]);
-        let salt = fixed(&header[SHMAC_BYTES..SHMAC_BYTES + SALT_BYTES]);
-        let iv = fixed(&header[SHMAC_BYTES + SALT_BYTES..]);
+        let Header { tag, salt, iv } = Header::parse(header)?;
         let bundle = cipher.bundle(salt, aad, iv)?;
         Ok(Self {
-            engine: Engine::new(bundle, Direction::Decrypt),
+            engine: Opener::new(bundle),
             cipher: cipher.clone(),
             tag,
             held: None,
@@ -144,7 +146,7 @@ impl BytesDecryptor {
             }
             let mut block = Zeroizing::new(fixed::<BLOCKSIZE>(&self.partial));
             self.partial.clear();
-            self.engine.process_block(&mut block);
+            self.engine.open_block(&mut block);
             if let Some(previous) = self.held.replace(block) {
                 self.emit(&previous, out);
             }
@@ -154,7 +156,7 @@ impl BytesDecryptor {
     fn emit(&mut self, block: &[u8; BLOCKSIZE], out: &mut Vec<u8>) {
         match self.timestamp {
             None => {
-                self.timestamp = Some(fixed(&block[..TIMESTAMP_BYTES]));
+                self.timestamp = Some(timestamp_of(block));
                 out.extend_from_slice(&block[INNER_HEADER_BYTES..]);
             }
             Some(_) => out.extend_from_slice(block),
@@ -184,28 +186,18 @@ impl BytesDecryptor {
         if !bytes_are_equal(&tag, &self.tag) {
             return Err(Error::InvalidShmac);
         }
-        let ts = if single {
-            fixed(&last[..TIMESTAMP_BYTES])
-        } else {
-            self.timestamp.unwrap_or([0; 4])
+        let ts = match self.timestamp {
+            Some(ts) => ts,
+            None => timestamp_of(&last[..]),
         };
-        let mut padded_ts = [0u8; BLOCKSIZE];
-        padded_ts[..TIMESTAMP_BYTES].copy_from_slice(&ts);
-        self.cipher.check_ttl(&padded_ts, ttl)?;
-        // The last block: depad with the reference's clamping rule; a
-        // single-block message also loses its inner header.
-        let sentinel = last[BLOCKSIZE - 1];
-        if single {
-            let end = data_end(BLOCKSIZE, sentinel);
-            out.extend_from_slice(&last[INNER_HEADER_BYTES..end]);
+        check_ttl(self.cipher.clock(), ts, ttl)?;
+        // The last block; a single-block message also loses its inner header.
+        let tail = if single {
+            &last[INNER_HEADER_BYTES..]
         } else {
-            let pad = if sentinel == 0 {
-                BLOCKSIZE
-            } else {
-                usize::from(sentinel)
-            };
-            out.extend_from_slice(&last[..BLOCKSIZE.saturating_sub(pad)]);
-        }
+            &last[..]
+        };
+        out.extend_from_slice(&tail[..unpadded_len(tail)]);
         Ok(())
     }
 }

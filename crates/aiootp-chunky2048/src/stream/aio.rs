@@ -6,11 +6,11 @@
 //! `spawn_blocking`; [`AsyncEncryptWriter`] / [`AsyncDecryptReader`] drive
 //! the sans-IO [`FrameEncoder`] / [`FrameDecoder`].
 
+use super::framing::{CHUNK, FrameEncoder, ReadState};
+use super::packets::{CipherStream, DecipherStream, Packet, StreamHmac};
 use crate::Chunky2048;
 use crate::constants::*;
 use crate::error::{Error, Result};
-use crate::framing::{CHUNK, FrameDecoder, FrameEncoder};
-use crate::stream::{CipherStream, DecipherStream, Packet, StreamShmac};
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
@@ -125,7 +125,7 @@ impl AsyncCipherStream {
     ///
     /// # Errors
     /// As [`CipherStream::finalize`].
-    pub async fn finalize(mut self) -> Result<(Vec<Packet>, StreamShmac)> {
+    pub async fn finalize(mut self) -> Result<(Vec<Packet>, StreamHmac)> {
         let mut packets = Vec::with_capacity(self.inner.ready() + 1);
         while self.inner.ready() > 0 {
             packets.extend(self.inner.by_ref().take(YIELD_EVERY));
@@ -200,18 +200,21 @@ impl AsyncDecipherStream {
     ///
     /// # Errors
     /// As [`DecipherStream::finalize`].
-    pub async fn finalize(self) -> Result<(Vec<u8>, StreamShmac)> {
+    pub async fn finalize(self) -> Result<(Vec<u8>, StreamHmac)> {
         self.inner.finalize()
     }
 }
 
 /// Encrypts everything written to it into `W` in the framed form of
-/// [`crate::framing`]. `shutdown()` writes the tag: a stream that is not
-/// shut down does not authenticate.
+/// [`crate::stream::FrameEncoder`]. `shutdown()` writes the tag: a stream
+/// that is not shut down does not authenticate.
 #[derive(Debug)]
 pub struct AsyncEncryptWriter<W> {
     inner: W,
-    enc: FrameEncoder,
+    /// `None` once shut down; the encoder's last bytes are then in `tail`.
+    enc: Option<FrameEncoder>,
+    tail: Vec<u8>,
+    tail_pos: usize,
 }
 
 impl<W: AsyncWrite + Unpin> AsyncEncryptWriter<W> {
@@ -222,7 +225,9 @@ impl<W: AsyncWrite + Unpin> AsyncEncryptWriter<W> {
     pub fn new(inner: W, cipher: &Chunky2048, aad: &[u8]) -> Result<Self> {
         Ok(Self {
             inner,
-            enc: FrameEncoder::new(cipher, aad)?,
+            enc: Some(FrameEncoder::new(cipher, aad)?),
+            tail: Vec::new(),
+            tail_pos: 0,
         })
     }
 
@@ -232,12 +237,22 @@ impl<W: AsyncWrite + Unpin> AsyncEncryptWriter<W> {
     }
 
     fn poll_drain(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        while !self.enc.output().is_empty() {
-            let n = ready!(Pin::new(&mut self.inner).poll_write(cx, self.enc.output()))?;
+        loop {
+            let pending = match &self.enc {
+                Some(enc) => enc.output(),
+                None => &self.tail[self.tail_pos..],
+            };
+            if pending.is_empty() {
+                break;
+            }
+            let n = ready!(Pin::new(&mut self.inner).poll_write(cx, pending))?;
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
-            self.enc.consume(n);
+            match &mut self.enc {
+                Some(enc) => enc.consume(n),
+                None => self.tail_pos += n,
+            }
         }
         Poll::Ready(Ok(()))
     }
@@ -251,8 +266,14 @@ impl<W: AsyncWrite + Unpin> AsyncWrite for AsyncEncryptWriter<W> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         ready!(this.poll_drain(cx))?;
+        let Some(enc) = this.enc.as_mut() else {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "write after shutdown",
+            )));
+        };
         let n = buf.len().min(CHUNK);
-        this.enc.push(&buf[..n])?;
+        enc.push(&buf[..n]);
         Poll::Ready(Ok(n))
     }
 
@@ -264,20 +285,21 @@ impl<W: AsyncWrite + Unpin> AsyncWrite for AsyncEncryptWriter<W> {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        if !this.enc.is_finished() {
-            this.enc.finish()?;
+        if let Some(enc) = this.enc.take() {
+            this.tail = enc.finish()?;
+            this.tail_pos = 0;
         }
         ready!(this.poll_drain(cx))?;
         Pin::new(&mut this.inner).poll_shutdown(cx)
     }
 }
 
-/// Decrypts a framed stream read from `R`; see [`crate::framing`] for what
-/// is authenticated when.
+/// Decrypts a framed stream read from `R`; see [`crate::stream::FrameDecoder`]
+/// for what is authenticated when.
 #[derive(Debug)]
 pub struct AsyncDecryptReader<R> {
     inner: R,
-    dec: FrameDecoder,
+    state: ReadState,
     scratch: Vec<u8>,
 }
 
@@ -287,7 +309,7 @@ impl<R: AsyncRead + Unpin> AsyncDecryptReader<R> {
     pub fn new(inner: R, cipher: &Chunky2048, aad: &[u8], ttl: u64) -> Self {
         Self {
             inner,
-            dec: FrameDecoder::new(cipher, aad, ttl),
+            state: ReadState::new(cipher, aad, ttl),
             scratch: vec![0u8; CHUNK],
         }
     }
@@ -301,24 +323,17 @@ impl<R: AsyncRead + Unpin> AsyncRead for AsyncDecryptReader<R> {
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         loop {
-            let avail = this.dec.output();
-            if !avail.is_empty() {
+            let avail = this.state.available()?;
+            if !avail.is_empty() || this.state.is_verified() {
                 let n = avail.len().min(buf.remaining());
                 buf.put_slice(&avail[..n]);
-                this.dec.consume(n);
-                return Poll::Ready(Ok(()));
-            }
-            if this.dec.is_finished() {
+                this.state.consume(n);
                 return Poll::Ready(Ok(()));
             }
             let mut rb = ReadBuf::new(&mut this.scratch);
             ready!(Pin::new(&mut this.inner).poll_read(cx, &mut rb))?;
             let n = rb.filled().len();
-            if n == 0 {
-                this.dec.finish()?;
-            } else {
-                this.dec.push(&this.scratch[..n])?;
-            }
+            this.state.feed(&this.scratch[..n])?;
         }
     }
 }

@@ -4,12 +4,20 @@
 //! `hash_bytes`); every other case is counted as skipped, never passed,
 //! until its crate exists.
 
-use crate::kat::KatTally;
-use aiootp_chunky2048::kat::Outcome;
+mod asym;
+mod guid;
+mod kdf_ops;
+mod passcrypt;
+
+use kdf_ops::run_kdf_ops;
+
+use crate::fields::{R, at, hex, hex_items, same, uint};
+use crate::{Outcome, Tally};
 use aiootp_core::DomainKdf;
-use aiootp_core::encoding::{PackParams, canonical_pack, encode_key, xi_mix};
-use aiootp_core::hash::{Hasher, hash_bytes_with};
+use aiootp_core::{Hasher, hash_bytes_with};
+use aiootp_core::{PackParams, canonical_pack, encode_key, xi_mix};
 use serde_json::Value;
+use std::path::Path;
 
 /// The arrays of test objects, each element one case (README "Recognising files").
 const CASE_ARRAYS: &[&str] = &[
@@ -48,23 +56,18 @@ const STANDALONE: &[&str] = &[
     "randomness_shapes",
 ];
 
-fn at<'a>(json: &'a Value, dotted: &str) -> Option<&'a Value> {
-    dotted.split('.').try_fold(json, |v, k| v.get(k))
-}
-
-pub fn run(name: &str, json: &Value, large: bool, tally: &mut KatTally) {
-    let seq_indexes: Option<crate::kat_guid::SequenceIndexes> = std::fs::read(name)
+/// Runs every case of one keygens vector file.
+pub fn run(path: &Path, json: &Value, large: bool, tally: &mut Tally) {
+    let name = &path.display().to_string();
+    let seq_indexes: Option<guid::SequenceIndexes> = std::fs::read(path)
         .ok()
         .and_then(|t| serde_json::from_slice(&t).ok());
     let word_list = at(json, "constants.word_list.words")
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    if let Err(e) = crate::kat_guid::check_primes(json) {
-        tally.failed += 1;
-        tally
-            .failures
-            .push(format!("{name}#constants.prime_groups_by_bits: {e}"));
+    if let Err(e) = guid::check_primes(json) {
+        tally.record(&format!("{name}#constants.prime_groups_by_bits"), Err(e));
     }
     let ed_keys = at(json, "ed25519.keys")
         .and_then(Value::as_array)
@@ -80,40 +83,29 @@ pub fn run(name: &str, json: &Value, large: bool, tally: &mut KatTally) {
                 "passcrypt_new_large" if !large => {
                     Outcome::Skipped("slow: run with --large".into())
                 }
-                "mnemonic" => result(crate::kat_passcrypt::mnemonic_case(case, &word_list)),
-                "sequence_id" => result(crate::kat_guid::sequence_id_case(
+                "mnemonic" => result(passcrypt::mnemonic_case(case, &word_list)),
+                "sequence_id" => result(guid::sequence_id_case(
                     case,
                     seq_indexes.as_ref().and_then(|s| s.of(i)),
                 )),
-                "ed25519.errors" => result(crate::kat_asym::ed25519_error(case, &ed_keys)),
+                "ed25519.errors" => result(asym::ed25519_error(case, &ed_keys)),
                 _ => check(array, case),
             };
-            tally_case(tally, &id, outcome);
+            tally.record(&id, outcome);
         }
     }
     for &object in STANDALONE {
         if let Some(case) = at(json, object) {
             let outcome = result(match object {
-                "x25519.rfc7748_6_1" => crate::kat_asym::rfc7748(case),
-                "ed25519.rfc8032_test1" => crate::kat_asym::rfc8032(case),
-                "dh2" => crate::kat_asym::dh2_case(case),
-                "dh3" => crate::kat_asym::dh3_case(case),
-                "randomness_shapes" => crate::kat_asym::randomness_shapes(case),
+                "x25519.rfc7748_6_1" => asym::rfc7748(case),
+                "ed25519.rfc8032_test1" => asym::rfc8032(case),
+                "dh2" => asym::dh2_case(case),
+                "dh3" => asym::dh3_case(case),
+                "randomness_shapes" => asym::randomness_shapes(case),
                 other => Err(format!("skip: {other}")),
             });
-            tally_case(tally, &format!("{name}#{object}"), outcome);
+            tally.record(&format!("{name}#{object}"), outcome);
         }
-    }
-}
-
-fn tally_case(tally: &mut KatTally, id: &str, outcome: Outcome) {
-    match outcome {
-        Outcome::Passed => tally.passed += 1,
-        Outcome::Failed(why) => {
-            tally.failed += 1;
-            tally.failures.push(format!("{id}: {why}"));
-        }
-        Outcome::Skipped(_) => tally.skipped += 1,
     }
 }
 
@@ -127,18 +119,18 @@ fn result(r: R) -> Outcome {
 
 fn check(array: &str, case: &Value) -> Outcome {
     let result = match array {
-        "passcrypt_new" | "passcrypt_new_large" => crate::kat_passcrypt::new_case(case),
-        "passcrypt_upstream_vectors" => crate::kat_passcrypt::upstream_case(case),
-        "passcrypt_hash_passphrase" => crate::kat_passcrypt::hash_passphrase_case(case),
-        "passcrypt_verify" => crate::kat_passcrypt::verify_case(case),
-        "passcrypt_errors" => crate::kat_passcrypt::errors_case(case),
-        "guid" => crate::kat_guid::guid_case(case),
-        "guid_errors" => crate::kat_guid::guid_error_case(case),
-        "misc_errors" => crate::kat_guid::misc_error_case(case),
-        "x25519.keys" => crate::kat_asym::x25519_key(case),
-        "x25519.exchanges" => crate::kat_asym::x25519_exchange(case),
-        "x25519.errors" => crate::kat_asym::x25519_error(case),
-        "ed25519.keys" => crate::kat_asym::ed25519_key(case),
+        "passcrypt_new" | "passcrypt_new_large" => passcrypt::new_case(case),
+        "passcrypt_upstream_vectors" => passcrypt::upstream_case(case),
+        "passcrypt_hash_passphrase" => passcrypt::hash_passphrase_case(case),
+        "passcrypt_verify" => passcrypt::verify_case(case),
+        "passcrypt_errors" => passcrypt::errors_case(case),
+        "guid" => guid::guid_case(case),
+        "guid_errors" => guid::guid_error_case(case),
+        "misc_errors" => guid::misc_error_case(case),
+        "x25519.keys" => asym::x25519_key(case),
+        "x25519.exchanges" => asym::x25519_exchange(case),
+        "x25519.errors" => asym::x25519_error(case),
+        "ed25519.keys" => asym::ed25519_key(case),
         "encodings.encode_key" => encode_key_case(case),
         "encodings.canonical_pack" => canonical_pack_case(case),
         "encodings.xi_mix" => xi_mix_case(case),
@@ -152,57 +144,15 @@ fn check(array: &str, case: &Value) -> Outcome {
     self::result(result)
 }
 
-pub type R = Result<(), String>;
-
-pub fn hex(case: &Value, name: &str) -> Result<Vec<u8>, String> {
-    let s = case
-        .get(name)
-        .and_then(Value::as_str)
-        .ok_or_else(|| format!("missing `{name}`"))?;
-    hex::decode(s).map_err(|e| format!("`{name}`: {e}"))
-}
-
-pub fn int(case: &Value, name: &str) -> Result<usize, String> {
-    case.get(name)
-        .and_then(Value::as_u64)
-        .and_then(|n| usize::try_from(n).ok())
-        .ok_or_else(|| format!("missing integer `{name}`"))
-}
-
-pub fn hex_items(case: &Value, name: &str) -> Result<Vec<Vec<u8>>, String> {
-    case.get(name)
-        .and_then(Value::as_array)
-        .ok_or_else(|| format!("missing `{name}`"))?
-        .iter()
-        .map(|v| {
-            v.as_str()
-                .and_then(|s| hex::decode(s).ok())
-                .ok_or_else(|| format!("bad `{name}` item"))
-        })
-        .collect()
-}
-
-pub fn same(got: &[u8], want: &[u8]) -> R {
-    if got == want {
-        Ok(())
-    } else {
-        Err(format!(
-            "got {}, want {}",
-            hex::encode(got),
-            hex::encode(want)
-        ))
-    }
-}
-
 fn encode_key_case(c: &Value) -> R {
     let pad = hex(c, "pad")?;
     let out = encode_key(
         &hex(c, "key")?,
-        int(c, "blocksize")?,
+        uint(c, "blocksize")?,
         *pad.first().ok_or("empty pad")?,
     )
     .map_err(|e| e.to_string())?;
-    same(&out, &hex(c, "out")?)
+    same("value", &out, &hex(c, "out")?)
 }
 
 fn canonical_pack_case(c: &Value) -> R {
@@ -214,27 +164,29 @@ fn canonical_pack_case(c: &Value) -> R {
         .map_or(Ok(8), usize::try_from)
         .map_err(|e| e.to_string())?;
     let p = PackParams {
-        blocksize: int(c, "blocksize")?,
+        blocksize: uint(c, "blocksize")?,
         pad: &pad,
         int_bytes,
     };
     same(
+        "value",
         &canonical_pack(items.iter().map(Vec::as_slice), p),
         &hex(c, "out")?,
     )
 }
 
 fn xi_mix_case(c: &Value) -> R {
-    same(&xi_mix(&hex(c, "data")?, int(c, "size")?), &hex(c, "out")?)
+    same(
+        "value",
+        &xi_mix(&hex(c, "data")?, uint(c, "size")?),
+        &hex(c, "out")?,
+    )
 }
 
 fn encode_constant_case(c: &Value) -> R {
-    let out = aiootp_core::domains::encode_constant_in(
-        &hex(c, "domain")?,
-        &hex(c, "constant")?,
-        int(c, "size")?,
-    );
-    same(&out, &hex(c, "out")?)
+    let out =
+        aiootp_core::encode_constant_in(&hex(c, "domain")?, &hex(c, "constant")?, uint(c, "size")?);
+    same("value", &out, &hex(c, "out")?)
 }
 
 fn domain_case(c: &Value) -> R {
@@ -254,8 +206,12 @@ fn domain_case(c: &Value) -> R {
     if *table_source != source {
         return Err(format!("{name}: source {table_source:?}, want {source:?}"));
     }
-    same(value, &want)?;
-    same(&aiootp_core::encode_constant(source.as_bytes(), 8), &want)
+    same("value", value, &want)?;
+    same(
+        "value",
+        &aiootp_core::encode_constant(source.as_bytes(), 8),
+        &want,
+    )
 }
 
 fn hash_bytes_case(c: &Value) -> R {
@@ -271,47 +227,13 @@ fn hash_bytes_case(c: &Value) -> R {
     let pad = hex(c, "pad")?;
     let out = hash_bytes_with(
         hasher,
-        int(c, "size")?,
+        uint(c, "size")?,
         &hex(c, "key")?,
         *pad.first().ok_or("empty pad")?,
         &refs,
     )
     .map_err(|e| e.to_string())?;
-    same(&out, &hex(c, "out")?)
-}
-
-/// Applies a `domain_kdf`-format op list to `kdf`, checking every output.
-pub fn run_kdf_ops(kdf: &mut DomainKdf, ops: &[Value]) -> R {
-    for (i, op) in ops.iter().enumerate() {
-        let name = op
-            .get("op")
-            .and_then(Value::as_str)
-            .ok_or("op without name")?;
-        let got = match name {
-            "update" => {
-                let items = hex_items(op, "payload")?;
-                let refs: Vec<&[u8]> = items.iter().map(Vec::as_slice).collect();
-                kdf.update(&refs).map_err(|e| e.to_string())?;
-                continue;
-            }
-            "update_key" => {
-                kdf.update_key(&hex(op, "entropy")?)
-                    .map_err(|e| e.to_string())?;
-                continue;
-            }
-            "sha3_256" => kdf.sha3_256(&hex(op, "context")?).to_vec(),
-            "sha3_512" => kdf.sha3_512(&hex(op, "context")?).to_vec(),
-            "shake_128" => kdf
-                .shake_128(int(op, "size")?, &hex(op, "context")?)
-                .map_err(|e| e.to_string())?,
-            "shake_256" => kdf
-                .shake_256(int(op, "size")?, &hex(op, "context")?)
-                .map_err(|e| e.to_string())?,
-            other => return Err(format!("unknown op {other}")),
-        };
-        same(&got, &hex(op, "out")?).map_err(|e| format!("op {i} ({name}): {e}"))?;
-    }
-    Ok(())
+    same("value", &out, &hex(c, "out")?)
 }
 
 fn domain_kdf_case(c: &Value) -> R {
@@ -319,21 +241,25 @@ fn domain_kdf_case(c: &Value) -> R {
     let refs: Vec<&[u8]> = payload.iter().map(Vec::as_slice).collect();
     let mut kdf =
         DomainKdf::new(&hex(c, "domain")?, &refs, &hex(c, "key")?).map_err(|e| e.to_string())?;
-    same(kdf.internal_key(), &hex(c, "internal_key_after_init")?)
-        .map_err(|e| format!("key after init: {e}"))?;
+    same(
+        "value",
+        kdf.internal_key(),
+        &hex(c, "internal_key_after_init")?,
+    )
+    .map_err(|e| format!("key after init: {e}"))?;
     let ops = c
         .get("ops")
         .and_then(Value::as_array)
         .ok_or("missing `ops`")?;
     run_kdf_ops(&mut kdf, ops)?;
-    same(kdf.internal_key(), &hex(c, "internal_key_at_end")?)
+    same("value", kdf.internal_key(), &hex(c, "internal_key_at_end")?)
         .map_err(|e| format!("key at end: {e}"))
 }
 
 fn keyed_choices_case(c: &Value) -> R {
     let got = aiootp_core::keyed_choices(
-        int(c, "choices_len")?,
-        int(c, "selection_size")?,
+        uint(c, "choices_len")?,
+        uint(c, "selection_size")?,
         &hex(c, "domain")?,
         &hex(c, "key")?,
     )

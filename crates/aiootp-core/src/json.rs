@@ -6,17 +6,16 @@
 //! (`1e-07`, `1e+16`, `1.0`, `-0.0`). serde_json's own output differs, so a
 //! ciphertext made from it would not match the reference's.
 
-use crate::error::{Error, Result};
 use core::fmt::Write;
 use serde_json::{Number, Value};
 
 /// Serializes `value` the way Python's `json.dumps(value)` would.
 ///
 /// # Errors
-/// [`Error::JsonEncode`] when serde cannot represent the value as JSON
-/// (for example a map with non-string keys that serde_json refuses).
-pub fn to_python_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
-    let v = serde_json::to_value(value).map_err(|e| Error::JsonEncode(e.to_string()))?;
+/// serde_json's error when serde cannot represent the value as JSON
+/// (for example a map with non-string keys).
+pub fn to_python_json<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
+    let v = serde_json::to_value(value)?;
     Ok(python_dumps(&v))
 }
 
@@ -74,7 +73,7 @@ fn write_number(out: &mut String, n: &Number) {
 /// Python's `repr(float)`: the shortest round-trip digits, in fixed
 /// notation when `-4 <= exponent < 16`, otherwise `d.ddde±XX`.
 #[must_use]
-pub fn python_float_repr(f: f64) -> String {
+pub(crate) fn python_float_repr(f: f64) -> String {
     if f.is_nan() {
         return "NaN".into();
     }
@@ -155,6 +154,57 @@ fn write_string(out: &mut String, s: &str) {
         }
     }
     out.push('"');
+}
+
+/// Whether `text` is JSON as Python's `json.loads` reads it: standard JSON
+/// plus the bare tokens `NaN`, `Infinity`, `-Infinity` and lone surrogate
+/// escapes in strings. Those are rewritten to neutral stand-ins (`0`,
+/// `\u0041`) outside/inside strings, then serde_json validates the rest.
+pub fn is_python_json(text: &str) -> bool {
+    // Bytes, not chars: only ASCII sequences are replaced, so the output
+    // stays valid UTF-8 whatever multi-byte characters surround them.
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let (mut i, mut in_string) = (0, false);
+    while i < b.len() {
+        let rest = &b[i..];
+        if in_string {
+            if rest[0] == b'\\' {
+                let lone = rest.len() >= 6
+                    && rest[1].eq_ignore_ascii_case(&b'u')
+                    && rest[2].eq_ignore_ascii_case(&b'd')
+                    && matches!(rest[3].to_ascii_lowercase(), b'8'..=b'9' | b'a'..=b'f');
+                if lone {
+                    out.extend_from_slice(b"\\u0041");
+                    i += 6;
+                } else {
+                    // An escape is two bytes when its second is ASCII; else
+                    // copy the backslash and let serde_json reject it.
+                    let take = if rest.len() >= 2 && rest[1].is_ascii() {
+                        2
+                    } else {
+                        1
+                    };
+                    out.extend_from_slice(&rest[..take]);
+                    i += take;
+                }
+                continue;
+            }
+            in_string = rest[0] != b'"';
+        } else if rest[0] == b'"' {
+            in_string = true;
+        } else if let Some(token) = [&b"-Infinity"[..], b"Infinity", b"NaN"]
+            .into_iter()
+            .find(|t| rest.starts_with(t))
+        {
+            out.push(b'0');
+            i += token.len();
+            continue;
+        }
+        out.push(rest[0]);
+        i += 1;
+    }
+    serde_json::from_slice::<serde::de::IgnoredAny>(&out).is_ok()
 }
 
 #[cfg(test)]

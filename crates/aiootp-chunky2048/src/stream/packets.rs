@@ -1,0 +1,473 @@
+//! `CipherStream` / `DecipherStream` (spec §8): online encryption in
+//! 280-byte packets, each authenticated by its own block id, with the final
+//! StreamHMAC tag over the whole message.
+//!
+//! Sans-IO: the streams take bytes and give packets or plaintext; the I/O
+//! adapters in [`super::framing`] and `aio` sit on top.
+
+use crate::block::{as_block, fixed};
+use crate::cipher::Chunky2048;
+use crate::constants::*;
+use crate::engine::{Opener, Sealer};
+use crate::error::{Error, Result};
+use crate::message::{
+    MessageRandomness, check_ttl, padding_size, timestamp_of, unpadded_len, write_end_padding,
+};
+use aiootp_core::bytes_are_equal;
+use std::collections::VecDeque;
+use zeroize::{Zeroize, Zeroizing};
+
+/// One stream packet: `block_id(24) ‖ ciphertext block(256)`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Packet([u8; PACKETSIZE]);
+
+impl core::fmt::Debug for Packet {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Packet({:02x?}..)", &self.0[..4])
+    }
+}
+
+impl Packet {
+    /// The packet's 24-byte block id.
+    #[must_use]
+    pub fn block_id(&self) -> &[u8] {
+        &self.0[..BLOCK_ID_BYTES]
+    }
+
+    /// The packet's 256-byte ciphertext block.
+    #[must_use]
+    pub fn ciphertext(&self) -> &[u8] {
+        &self.0[BLOCK_ID_BYTES..]
+    }
+
+    /// The 280 wire bytes.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8; PACKETSIZE] {
+        &self.0
+    }
+}
+
+impl AsRef<[u8]> for Packet {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// The finished StreamHMAC of a stream: `stream.shmac` after the reference's
+/// `finalize()`. Consuming methods make "finalize twice" impossible.
+pub struct StreamHmac {
+    tag: [u8; SHMAC_BYTES],
+}
+
+impl core::fmt::Debug for StreamHmac {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("StreamHmac { .. }")
+    }
+}
+
+impl StreamHmac {
+    /// `stream.shmac.finalize()`: the 32-byte tag to send with the stream.
+    #[must_use]
+    pub fn finalize(self) -> [u8; SHMAC_BYTES] {
+        self.tag
+    }
+
+    /// `stream.shmac.test_shmac(tag)`: compares in constant time.
+    ///
+    /// # Errors
+    /// [`Error::InvalidShmac`] on mismatch (including a wrong length).
+    pub fn test_shmac(self, untrusted: &[u8]) -> Result<()> {
+        if bytes_are_equal(&self.tag, untrusted) {
+            Ok(())
+        } else {
+            Err(Error::InvalidShmac)
+        }
+    }
+}
+
+/// Online encryption (`CipherStream`).
+///
+/// ```
+/// use aiootp_chunky2048::{Chunky2048, CipherStream, DecipherStream};
+/// let cipher = Chunky2048::new(&[7u8; 64])?;
+/// let mut enc = CipherStream::new(&cipher, b"aad")?;
+/// let mut wire = Vec::new();
+/// enc.buffer(&[1u8; 1000]);
+/// enc.drain_into(&mut wire);
+/// let (salt, iv) = (*enc.salt(), *enc.iv());
+/// let (rest, shmac) = enc.finalize()?;
+/// rest.iter().for_each(|p| wire.extend_from_slice(p.as_bytes()));
+/// let tag = shmac.finalize();
+///
+/// let mut dec = DecipherStream::new(&cipher, salt, iv, b"aad", 0)?;
+/// dec.buffer(&wire)?;
+/// let mut plain = dec.read_available()?;
+/// let (tail, shmac) = dec.finalize()?;
+/// shmac.test_shmac(&tag)?;
+/// plain.extend_from_slice(&tail);
+/// assert_eq!(plain, [1u8; 1000]);
+/// # Ok::<(), aiootp_chunky2048::Error>(())
+/// ```
+pub struct CipherStream {
+    engine: Sealer,
+    /// Plaintext not yet encrypted, from `start`; begins with the inner header.
+    pending: Zeroizing<Vec<u8>>,
+    start: usize,
+    byte_count: usize,
+    aad: Vec<u8>,
+    salt: [u8; SALT_BYTES],
+    iv: [u8; IV_BYTES],
+    /// The random bytes the end padding is cut from (drawn with the salt).
+    extra_padding: Zeroizing<[u8; BLOCKSIZE]>,
+}
+
+impl core::fmt::Debug for CipherStream {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CipherStream")
+            .field("salt", &self.salt)
+            .field("iv", &self.iv)
+            .field("byte_count", &self.byte_count)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CipherStream {
+    /// A stream with a fresh random salt and iv; the timestamp and SIV key
+    /// are taken now, as the reference does.
+    ///
+    /// # Errors
+    /// [`Error::AadTooLong`], or [`Error::Core`] if the CSPRNG or clock fails.
+    pub fn new(cipher: &Chunky2048, aad: &[u8]) -> Result<Self> {
+        Self::with_randomness(cipher, aad, MessageRandomness::generate(cipher.clock())?)
+    }
+
+    /// A stream under a caller-chosen salt (the reference's `salt=`); the iv
+    /// stays random, so the salt may be repeated without repeating keystreams.
+    ///
+    /// # Errors
+    /// As [`Self::new`].
+    pub fn with_salt(cipher: &Chunky2048, salt: [u8; SALT_BYTES], aad: &[u8]) -> Result<Self> {
+        let mut r = MessageRandomness::generate(cipher.clock())?;
+        r.salt = salt;
+        Self::with_randomness(cipher, aad, r)
+    }
+
+    pub(crate) fn with_randomness(
+        cipher: &Chunky2048,
+        aad: &[u8],
+        r: MessageRandomness,
+    ) -> Result<Self> {
+        let bundle = cipher.bundle(r.salt, aad, r.iv)?;
+        let mut pending = Zeroizing::new(Vec::with_capacity(BLOCKSIZE * 2));
+        pending.extend_from_slice(&r.inner_header());
+        Ok(Self {
+            engine: Sealer::new(bundle),
+            pending,
+            start: 0,
+            byte_count: 0,
+            aad: aad.to_vec(),
+            salt: r.salt,
+            iv: r.iv,
+            extra_padding: Zeroizing::new(r.extra_padding),
+        })
+    }
+
+    /// The salt to send with the stream.
+    #[must_use]
+    pub fn salt(&self) -> &[u8; SALT_BYTES] {
+        &self.salt
+    }
+
+    /// The iv to send with the stream.
+    #[must_use]
+    pub fn iv(&self) -> &[u8; IV_BYTES] {
+        &self.iv
+    }
+
+    /// The aad bound into the block ids of packets made from now on.
+    #[must_use]
+    pub fn aad(&self) -> &[u8] {
+        &self.aad
+    }
+
+    /// Changes the aad of later block ids (not of the keystream or tag).
+    pub fn set_aad(&mut self, aad: &[u8]) {
+        aad.clone_into(&mut self.aad);
+    }
+
+    /// Adds plaintext. Full blocks become available as packets; the last,
+    /// partial block is held back for the padding.
+    pub fn buffer(&mut self, data: &[u8]) -> &mut Self {
+        if self.start > 0 && self.start >= self.pending.len() / 2 {
+            self.pending.drain(..self.start).for_each(drop);
+            self.start = 0;
+        }
+        self.byte_count += data.len();
+        self.pending.extend_from_slice(data);
+        self
+    }
+
+    /// Number of packets ready to be taken.
+    #[must_use]
+    pub fn ready(&self) -> usize {
+        (self.pending.len() - self.start) / BLOCKSIZE
+    }
+
+    /// Encrypts the next full block, if any.
+    pub fn next_packet(&mut self) -> Option<Packet> {
+        if self.ready() == 0 {
+            return None;
+        }
+        let mut packet = [0u8; PACKETSIZE];
+        packet[BLOCK_ID_BYTES..].copy_from_slice(&self.pending[self.start..self.start + BLOCKSIZE]);
+        self.pending[self.start..self.start + BLOCKSIZE].zeroize();
+        self.start += BLOCKSIZE;
+        self.seal(&mut packet);
+        Some(Packet(packet))
+    }
+
+    /// Encrypts a block already placed in `packet[24..]` and writes its id.
+    fn seal(&mut self, packet: &mut [u8; PACKETSIZE]) {
+        let (id, block) = packet.split_at_mut(BLOCK_ID_BYTES);
+        let block = as_block(block);
+        self.engine.seal_block(block);
+        // Size 24 is within 16..=32, so block_id cannot fail.
+        if let Ok(full) = self.engine.block_id(block, &self.aad, BLOCK_ID_BYTES) {
+            id.copy_from_slice(&full[..BLOCK_ID_BYTES]);
+        }
+    }
+
+    /// Appends every ready packet's wire bytes to `out`; returns how many.
+    pub fn drain_into(&mut self, out: &mut Vec<u8>) -> usize {
+        let n = self.ready();
+        out.reserve(n * PACKETSIZE);
+        for _ in 0..n {
+            if let Some(p) = self.next_packet() {
+                out.extend_from_slice(p.as_bytes());
+            }
+        }
+        n
+    }
+
+    /// Flushes the rest, pads the last block, and finishes the tag.
+    ///
+    /// # Errors
+    /// None today; the `Result` keeps room for I/O-backed streams.
+    pub fn finalize(mut self) -> Result<(Vec<Packet>, StreamHmac)> {
+        let mut packets: Vec<Packet> = core::iter::from_fn(|| self.next_packet()).collect();
+        let tail_len = self.pending.len() - self.start;
+        let pad = padding_size(self.byte_count);
+        debug_assert_eq!(tail_len + pad, BLOCKSIZE);
+        let mut packet = [0u8; PACKETSIZE];
+        packet[BLOCK_ID_BYTES..BLOCK_ID_BYTES + tail_len]
+            .copy_from_slice(&self.pending[self.start..]);
+        write_end_padding(
+            &mut packet[BLOCK_ID_BYTES + tail_len..],
+            &self.extra_padding,
+            self.byte_count,
+        );
+        self.seal(&mut packet);
+        packets.push(Packet(packet));
+        Ok((
+            packets,
+            StreamHmac {
+                tag: self.engine.finalize(),
+            },
+        ))
+    }
+}
+
+impl Iterator for CipherStream {
+    type Item = Packet;
+
+    fn next(&mut self) -> Option<Packet> {
+        self.next_packet()
+    }
+}
+
+/// Online decryption (`DecipherStream`).
+///
+/// Each packet's block id is checked before its block is decrypted. The last
+/// block is held back until [`Self::finalize`] strips its padding. The final
+/// tag is checked by the caller with [`StreamHmac::test_shmac`], as in the
+/// reference.
+pub struct DecipherStream {
+    engine: Opener,
+    aad: Vec<u8>,
+    ttl: u64,
+    cipher: Chunky2048,
+    queue: VecDeque<Zeroizing<Vec<u8>>>,
+    started: bool,
+    salt: [u8; SALT_BYTES],
+    iv: [u8; IV_BYTES],
+}
+
+impl core::fmt::Debug for DecipherStream {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("DecipherStream")
+            .field("salt", &self.salt)
+            .field("iv", &self.iv)
+            .field("queued", &self.queue.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl DecipherStream {
+    /// A stream for the message sent with `salt` and `iv`; `ttl` in seconds
+    /// (0 = no limit) is checked against the first block's timestamp.
+    ///
+    /// # Errors
+    /// [`Error::AadTooLong`].
+    pub fn new(
+        cipher: &Chunky2048,
+        salt: [u8; SALT_BYTES],
+        iv: [u8; IV_BYTES],
+        aad: &[u8],
+        ttl: u64,
+    ) -> Result<Self> {
+        let bundle = cipher.bundle(salt, aad, iv)?;
+        Ok(Self {
+            engine: Opener::new(bundle),
+            aad: aad.to_vec(),
+            ttl,
+            cipher: cipher.clone(),
+            queue: VecDeque::new(),
+            started: false,
+            salt,
+            iv,
+        })
+    }
+
+    /// [`Self::new`] from untrusted slices.
+    ///
+    /// # Errors
+    /// [`Error::InvalidLength`] for a salt or iv that is not 16 bytes.
+    pub fn from_slices(
+        cipher: &Chunky2048,
+        salt: &[u8],
+        iv: &[u8],
+        aad: &[u8],
+        ttl: u64,
+    ) -> Result<Self> {
+        let check = |what, v: &[u8]| {
+            if v.len() == 16 {
+                Ok(fixed::<16>(v))
+            } else {
+                Err(Error::InvalidLength {
+                    what,
+                    len: v.len(),
+                    expected: 16,
+                })
+            }
+        };
+        Self::new(cipher, check("salt", salt)?, check("iv", iv)?, aad, ttl)
+    }
+
+    /// The stream's salt.
+    #[must_use]
+    pub fn salt(&self) -> &[u8; SALT_BYTES] {
+        &self.salt
+    }
+
+    /// The stream's iv.
+    #[must_use]
+    pub fn iv(&self) -> &[u8; IV_BYTES] {
+        &self.iv
+    }
+
+    /// The aad expected in the block ids of later packets.
+    #[must_use]
+    pub fn aad(&self) -> &[u8] {
+        &self.aad
+    }
+
+    /// Changes the aad expected in later block ids.
+    pub fn set_aad(&mut self, aad: &[u8]) {
+        aad.clone_into(&mut self.aad);
+    }
+
+    /// Checks and decrypts whole packets (a non-zero multiple of 280 bytes).
+    ///
+    /// # Errors
+    /// [`Error::InvalidBufferSize`] before any packet is looked at;
+    /// [`Error::InvalidBlockId`] at the first bad packet, after accepting the
+    /// ones before it in `data`. The stream stays usable: buffering the
+    /// genuine packet and the rest afterwards completes it.
+    pub fn buffer(&mut self, data: &[u8]) -> Result<&mut Self> {
+        if data.is_empty() || !data.len().is_multiple_of(PACKETSIZE) {
+            return Err(Error::InvalidBufferSize { len: data.len() });
+        }
+        for (packet_index, packet) in data.chunks_exact(PACKETSIZE).enumerate() {
+            let (id, ciphertext) = packet.split_at(BLOCK_ID_BYTES);
+            let mut block: [u8; BLOCKSIZE] = fixed(ciphertext);
+            let expected = self.engine.block_id(&block, &self.aad, BLOCK_ID_BYTES)?;
+            if !bytes_are_equal(&expected[..BLOCK_ID_BYTES], id) {
+                return Err(Error::InvalidBlockId { packet_index });
+            }
+            self.engine.open_block(&mut block);
+            self.queue.push_back(Zeroizing::new(block.to_vec()));
+            block.zeroize();
+        }
+        Ok(self)
+    }
+
+    /// The next plaintext block that may be released (all but the last).
+    /// The first call checks the ttl and strips the inner header.
+    ///
+    /// # Errors
+    /// [`Error::TimestampExpired`]; the stream stays as it was.
+    pub fn next_block(&mut self) -> Result<Option<Zeroizing<Vec<u8>>>> {
+        if !self.started {
+            let Some(first) = self.queue.front_mut() else {
+                return Ok(None);
+            };
+            check_ttl(self.cipher.clock(), timestamp_of(first), self.ttl)?;
+            first.drain(..INNER_HEADER_BYTES).for_each(drop);
+            self.started = true;
+        }
+        if self.queue.len() > 1 {
+            Ok(self.queue.pop_front())
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Every plaintext byte that may be released now, concatenated.
+    ///
+    /// # Errors
+    /// As [`Self::next_block`].
+    pub fn read_available(&mut self) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.read_available_into(&mut out)?;
+        Ok(out)
+    }
+
+    /// [`Self::read_available`] appended to `out`.
+    ///
+    /// # Errors
+    /// As [`Self::next_block`].
+    pub fn read_available_into(&mut self, out: &mut Vec<u8>) -> Result<()> {
+        while let Some(block) = self.next_block()? {
+            out.extend_from_slice(&block);
+        }
+        Ok(())
+    }
+
+    /// Releases the rest with the padding removed, and the stream's
+    /// StreamHMAC for the caller to test against the sent tag.
+    ///
+    /// # Errors
+    /// [`Error::TimestampExpired`], or [`Error::EmptyStream`] if no packet
+    /// was ever buffered.
+    pub fn finalize(mut self) -> Result<(Vec<u8>, StreamHmac)> {
+        let mut out = self.read_available()?;
+        let last = self.queue.pop_front().ok_or(Error::EmptyStream)?;
+        out.extend_from_slice(&last[..unpadded_len(&last)]);
+        Ok((
+            out,
+            StreamHmac {
+                tag: self.engine.finalize(),
+            },
+        ))
+    }
+}
