@@ -378,19 +378,6 @@ fn memory_child(bytes: u64) -> Result<(), String> {
     if total != bytes {
         return Err(format!("decrypted {total} bytes, want {bytes}"));
     }
-    println!("{:.1}", peak_rss_mib());
+    println!("{:.1}", util::peak_rss_mib());
     Ok(())
-}
-
-/// `VmHWM` of this process, in MiB.
-pub fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }

@@ -107,7 +107,7 @@ pub fn child(args: &[String]) -> Result<(), String> {
         times.push(start.elapsed().as_secs_f64());
     }
     times.sort_by(f64::total_cmp);
-    println!("{} {}", times[1], crate::bench::peak_rss_mib());
+    println!("{} {}", times[1], util::peak_rss_mib());
     Ok(())
 }
 

@@ -59,6 +59,11 @@ pub fn main(args: &[String]) -> Result<(), String> {
     passed += p;
     failed += f;
     failures.extend(fs);
+    eprintln!("interop: the Python blocks of docs/migration.md");
+    let (p, f, fs) = migration_guide(&python)?;
+    passed += p;
+    failed += f;
+    failures.extend(fs);
     for f in &failures {
         eprintln!("FAILED {f}");
     }
@@ -67,6 +72,48 @@ pub fn main(args: &[String]) -> Result<(), String> {
         return Err(format!("{failed} interop checks failed (seed {seed})"));
     }
     Ok(())
+}
+
+/// Runs every ```python block of `docs/migration.md` with the reference.
+fn migration_guide(python: &std::path::Path) -> Result<(usize, usize, Vec<String>), String> {
+    let path = util::root().join("docs/migration.md");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        match (&mut current, line.trim_end()) {
+            (None, "```python") => current = Some(String::new()),
+            (Some(block), "```") => {
+                blocks.push(std::mem::take(block));
+                current = None;
+            }
+            (Some(block), l) => {
+                block.push_str(l);
+                block.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    if blocks.is_empty() {
+        return Err("docs/migration.md has no python blocks".into());
+    }
+    let (mut passed, mut failures) = (0, Vec::new());
+    for (i, block) in blocks.iter().enumerate() {
+        let out = std::process::Command::new(python)
+            .args(["-c", block])
+            .output()
+            .map_err(|e| e.to_string())?;
+        if out.status.success() {
+            passed += 1;
+        } else {
+            failures.push(format!(
+                "docs/migration.md python block {}: {}",
+                i + 1,
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    Ok((passed, failures.len(), failures))
 }
 
 struct Case {

@@ -4,7 +4,7 @@
 //! (`interop_keygens.py`), so a handshake crosses it one message at a time.
 
 use crate::util::{self, Drbg};
-use aiootp_asym::{Ed25519, Ed25519Public, KeyPair, X25519, dh2, dh3};
+use aiootp_asym::{Ed25519, Ed25519Public, PublicKeys, X25519, dh2, dh3};
 use aiootp_core::DomainKdf;
 use aiootp_passcrypt::{AllowedRanges, Passcrypt, Settings};
 use serde_json::{Value, json};
@@ -83,7 +83,7 @@ fn h(v: &Value, k: &str) -> Result<Vec<u8>, String> {
         .ok_or_else(|| format!("missing {k}"))
 }
 
-fn pair(v: &Value, k: &str) -> Result<KeyPair, String> {
+fn pair(v: &Value, k: &str) -> Result<PublicKeys, String> {
     let items = v
         .get(k)
         .and_then(Value::as_array)
@@ -94,7 +94,7 @@ fn pair(v: &Value, k: &str) -> Result<KeyPair, String> {
         .filter_map(|s| hex::decode(s).ok())
         .flatten()
         .collect();
-    KeyPair::from_bytes(&bytes).map_err(|e| e.to_string())
+    PublicKeys::from_bytes(&bytes).map_err(|e| e.to_string())
 }
 
 fn same_outputs(kdf: &DomainKdf, theirs: &Value) -> Result<(), String> {

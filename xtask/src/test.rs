@@ -1,6 +1,9 @@
 //! `cargo xtask test [--fast]`: what CI runs, in order, stopping at the
-//! first failure: fmt, clippy, docs, unit/doc/property tests, known-answer
-//! tests, live interop with the reference, and a fuzz smoke run.
+//! first failure: fmt, module circles, clippy, every feature of every
+//! library crate on its own (a check), docs, unit/doc/property/vector
+//! tests, the same vector tests as a lone clone would run them (`../shared`
+//! hidden), known-answer tests, live interop with the reference, the crash
+//! test and a fuzz smoke run.
 
 use crate::util;
 use std::time::Instant;
@@ -17,6 +20,8 @@ pub fn main(args: &[String]) -> Result<(), String> {
 
     step("cargo fmt --check");
     util::run("cargo", &["fmt", "--all", "--", "--check"])?;
+    step("module circles");
+    util::run("python3", &["xtask/src/module_cycles.py", "."])?;
     step("cargo clippy -D warnings");
     util::run(
         "cargo",
@@ -30,6 +35,8 @@ pub fn main(args: &[String]) -> Result<(), String> {
             "warnings",
         ],
     )?;
+    step("cargo hack check --each-feature (library crates)");
+    each_feature_check()?;
     step("cargo doc (warnings are errors)");
     let status = std::process::Command::new("cargo")
         .args(["doc", "--workspace", "--no-deps", "--all-features"])
@@ -45,6 +52,25 @@ pub fn main(args: &[String]) -> Result<(), String> {
         "cargo",
         &["test", "--workspace", "--all-features", "--release"],
     )?;
+    step("vector tests of a lone clone (../shared hidden)");
+    let status = std::process::Command::new("cargo")
+        .args([
+            "test",
+            "--all-features",
+            "--release",
+            "-p",
+            "aiootp-kat",
+            "-p",
+            "aiootp-cli",
+        ])
+        .env(aiootp_kat::NO_SHARED_ENV, "1")
+        .env_remove(aiootp_kat::REQUIRE_ALL_ENV)
+        .current_dir(util::root())
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err("the lone-clone vector tests failed".into());
+    }
     step("known-answer tests");
     crate::kat::main(&[])?;
     step("interop with the reference");
@@ -60,4 +86,29 @@ pub fn main(args: &[String]) -> Result<(), String> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// The library crates, each feature on its own, with `cargo hack` (installed
+/// when missing). A check, not a test run.
+fn each_feature_check() -> Result<(), String> {
+    let have = std::process::Command::new("cargo")
+        .args(["hack", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have {
+        util::run("cargo", &["install", "cargo-hack", "--locked"])?;
+    }
+    let mut args = vec!["hack", "check", "--each-feature", "--no-dev-deps"];
+    for c in [
+        "aiootp-core",
+        "aiootp-chunky2048",
+        "aiootp-passcrypt",
+        "aiootp-asym",
+        "aiootp-db",
+        "aiootp-gentools",
+        "aiootp",
+    ] {
+        args.extend(["-p", c]);
+    }
+    util::run("cargo", &args)
 }

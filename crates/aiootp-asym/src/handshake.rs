@@ -21,16 +21,17 @@ use crate::keys::{KEY_BYTES, X25519, key_bytes};
 use aiootp_core::{DomainKdf, Domains};
 use zeroize::Zeroizing;
 
-/// Two public keys on the wire: `identity ‖ ephemeral` (64 bytes).
+/// Two public keys on the wire, `identity ‖ ephemeral` (64 bytes): a dh3
+/// hello or response. It holds no secret key (hence not "key pair").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KeyPair {
+pub struct PublicKeys {
     /// The sender's long-term public key.
     pub identity: [u8; KEY_BYTES],
     /// The sender's one-use public key.
     pub ephemeral: [u8; KEY_BYTES],
 }
 
-impl KeyPair {
+impl PublicKeys {
     /// `identity ‖ ephemeral`.
     #[must_use]
     pub fn to_bytes(&self) -> [u8; 2 * KEY_BYTES] {
@@ -82,14 +83,14 @@ pub mod dh3 {
         ///
         /// # Errors
         /// CSPRNG failure.
-        pub fn start(identity: &X25519) -> Result<(Self, KeyPair)> {
+        pub fn start(identity: &X25519) -> Result<(Self, PublicKeys)> {
             Ok(Self::start_with_ephemeral(identity, X25519::generate()?))
         }
 
         /// [`Self::start`] with a given ephemeral key (for known-answer tests).
         #[must_use]
-        pub fn start_with_ephemeral(identity: &X25519, ephemeral: X25519) -> (Self, KeyPair) {
-            let hello = KeyPair {
+        pub fn start_with_ephemeral(identity: &X25519, ephemeral: X25519) -> (Self, PublicKeys) {
+            let hello = PublicKeys {
                 identity: identity.public_bytes(),
                 ephemeral: ephemeral.public_bytes(),
             };
@@ -107,7 +108,7 @@ pub mod dh3 {
         ///
         /// # Errors
         /// [`Error::NonContributory`] for a low-order server key.
-        pub fn finish(self, response: &KeyPair) -> Result<DomainKdf> {
+        pub fn finish(self, response: &PublicKeys) -> Result<DomainKdf> {
             let ad = self.ephemeral.exchange(&response.identity)?;
             let bc = self.identity.exchange(&response.ephemeral)?;
             let cd = self.ephemeral.exchange(&response.ephemeral)?;
@@ -128,7 +129,7 @@ pub mod dh3 {
     ///
     /// # Errors
     /// [`Error::NonContributory`] for a low-order client key; CSPRNG failure.
-    pub fn respond(identity: &X25519, hello: &KeyPair) -> Result<(KeyPair, DomainKdf)> {
+    pub fn respond(identity: &X25519, hello: &PublicKeys) -> Result<(PublicKeys, DomainKdf)> {
         respond_with_ephemeral(identity, X25519::generate()?, hello)
     }
 
@@ -139,12 +140,12 @@ pub mod dh3 {
     pub fn respond_with_ephemeral(
         identity: &X25519,
         ephemeral: X25519,
-        hello: &KeyPair,
-    ) -> Result<(KeyPair, DomainKdf)> {
+        hello: &PublicKeys,
+    ) -> Result<(PublicKeys, DomainKdf)> {
         let ad = identity.exchange(&hello.ephemeral)?;
         let bc = ephemeral.exchange(&hello.identity)?;
         let cd = ephemeral.exchange(&hello.ephemeral)?;
-        let response = KeyPair {
+        let response = PublicKeys {
             identity: identity.public_bytes(),
             ephemeral: ephemeral.public_bytes(),
         };
@@ -192,7 +193,7 @@ pub mod dh2 {
         ///
         /// # Errors
         /// [`Error::NonContributory`] for a low-order server key.
-        pub fn finish(self, response: &KeyPair) -> Result<DomainKdf> {
+        pub fn finish(self, response: &PublicKeys) -> Result<DomainKdf> {
             let ad = self.ephemeral.exchange(&response.identity)?;
             let cd = self.ephemeral.exchange(&response.ephemeral)?;
             kdf(
@@ -211,7 +212,7 @@ pub mod dh2 {
     ///
     /// # Errors
     /// [`Error::NonContributory`], [`Error::InvalidLength`], CSPRNG failure.
-    pub fn respond(identity: &X25519, hello: &[u8]) -> Result<(KeyPair, DomainKdf)> {
+    pub fn respond(identity: &X25519, hello: &[u8]) -> Result<(PublicKeys, DomainKdf)> {
         respond_with_ephemeral(identity, X25519::generate()?, hello)
     }
 
@@ -223,11 +224,11 @@ pub mod dh2 {
         identity: &X25519,
         ephemeral: X25519,
         hello: &[u8],
-    ) -> Result<(KeyPair, DomainKdf)> {
+    ) -> Result<(PublicKeys, DomainKdf)> {
         let client = key_bytes(hello, "public", "An X25519 public key")?;
         let ad = identity.exchange(&client)?;
         let cd = ephemeral.exchange(&client)?;
-        let response = KeyPair {
+        let response = PublicKeys {
             identity: identity.public_bytes(),
             ephemeral: ephemeral.public_bytes(),
         };

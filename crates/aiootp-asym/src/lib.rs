@@ -21,5 +21,5 @@ mod handshake;
 mod keys;
 
 pub use error::{Error, Result};
-pub use handshake::{KeyPair, dh2, dh3};
+pub use handshake::{PublicKeys, dh2, dh3};
 pub use keys::{Ed25519, Ed25519Public, KEY_BYTES, SIGNATURE_BYTES, X25519, decode_hex};

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
-use aiootp_asym::{Ed25519, Error, KeyPair, X25519, dh2, dh3};
+use aiootp_asym::{Ed25519, Error, PublicKeys, X25519, dh2, dh3};
 use proptest::prelude::*;
 
 proptest! {
@@ -13,9 +13,9 @@ proptest! {
     fn dh3_and_dh2_agree(a in any::<[u8; 32]>(), b in any::<[u8; 32]>()) {
         let (alice, bob) = (X25519::from_secret_bytes(&a).unwrap(), X25519::from_secret_bytes(&b).unwrap());
         let (client, hello) = dh3::Client::start(&alice).unwrap();
-        let wire = KeyPair::from_bytes(&hello.to_bytes()).unwrap();
+        let wire = PublicKeys::from_bytes(&hello.to_bytes()).unwrap();
         let (response, server) = dh3::respond(&bob, &wire).unwrap();
-        let client = client.finish(&KeyPair::from_bytes(&response.to_bytes()).unwrap()).unwrap();
+        let client = client.finish(&PublicKeys::from_bytes(&response.to_bytes()).unwrap()).unwrap();
         prop_assert_eq!(client.sha3_512(b"k"), server.sha3_512(b"k"));
         prop_assert_eq!(client.internal_key(), server.internal_key());
 
@@ -26,7 +26,7 @@ proptest! {
 
     #[test]
     fn messages_of_the_wrong_size_are_refused(data in prop::collection::vec(any::<u8>(), 0..100)) {
-        let parsed = KeyPair::from_bytes(&data);
+        let parsed = PublicKeys::from_bytes(&data);
         prop_assert_eq!(parsed.is_ok(), data.len() == 64);
         let server = X25519::generate().unwrap();
         let r = dh2::respond(&server, &data);
@@ -56,7 +56,7 @@ fn low_order_points_are_refused() {
     for point in [[0u8; 32], one] {
         assert_eq!(k.exchange(&point).unwrap_err(), Error::NonContributory);
         let (client, _) = dh3::Client::start(&k).unwrap();
-        let hostile = KeyPair {
+        let hostile = PublicKeys {
             identity: point,
             ephemeral: point,
         };

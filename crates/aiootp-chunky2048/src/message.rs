@@ -12,7 +12,7 @@ use aiootp_core::test_timestamp;
 use zeroize::{Zeroize, Zeroizing};
 
 /// The random (and clock) inputs of one encryption. The normal API draws
-/// them from the CSPRNG and the clock; [`crate::hazmat`] lets known-answer
+/// them from the CSPRNG and the clock; the `hazmat` module lets known-answer
 /// tests supply them.
 #[derive(Clone)]
 pub struct MessageRandomness {

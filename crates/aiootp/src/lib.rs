@@ -86,3 +86,15 @@ pub mod aio {
     #[cfg(feature = "db")]
     pub use aiootp_db::aio::AsyncDatabase;
 }
+
+/// `docs/migration.md`, whose Rust blocks run as this crate's doctests.
+#[cfg(all(
+    doctest,
+    feature = "json",
+    feature = "passcrypt",
+    feature = "asym",
+    feature = "db",
+    feature = "gentools"
+))]
+#[doc = include_str!("../../../docs/migration.md")]
+pub struct MigrationGuide;

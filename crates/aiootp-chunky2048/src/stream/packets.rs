@@ -3,7 +3,7 @@
 //! StreamHMAC tag over the whole message.
 //!
 //! Sans-IO: the streams take bytes and give packets or plaintext; the I/O
-//! adapters in [`super::framing`] and `aio` sit on top.
+//! framed adapters and `aio` sit on top.
 
 use crate::block::{as_block, fixed};
 use crate::cipher::Chunky2048;

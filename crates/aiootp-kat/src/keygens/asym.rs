@@ -2,7 +2,7 @@
 
 use super::kdf_ops::run_kdf_ops;
 use crate::fields::{R, hex, hex_items, same};
-use aiootp_asym::{Ed25519, Ed25519Public, Error, KeyPair, X25519, dh2, dh3};
+use aiootp_asym::{Ed25519, Ed25519Public, Error, PublicKeys, X25519, dh2, dh3};
 use serde_json::Value;
 
 fn e(err: Error) -> String {
@@ -152,9 +152,9 @@ fn key(c: &Value, name: &str) -> Result<X25519, String> {
     X25519::from_secret_bytes(&hex(c, name)?).map_err(e)
 }
 
-fn pair(c: &Value, name: &str) -> Result<KeyPair, String> {
+fn pair(c: &Value, name: &str) -> Result<PublicKeys, String> {
     let items = hex_items(c, name)?;
-    KeyPair::from_bytes(&items.concat()).map_err(e)
+    PublicKeys::from_bytes(&items.concat()).map_err(e)
 }
 
 fn outputs(
