@@ -8,6 +8,7 @@ use aiootp_chunky2048::{Chunky2048, CipherStream, DecipherStream, PACKETSIZE};
 use aiootp_core::python_dumps;
 use serde_json::{Map, Value, json};
 use std::io::Write;
+use std::path::Path;
 use std::process::Command;
 
 /// Plaintext sizes every run covers (block edges), then random ones.
@@ -75,7 +76,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
 }
 
 /// Runs every ```python block of `docs/migration.md` with the reference.
-fn migration_guide(python: &std::path::Path) -> Result<(usize, usize, Vec<String>), String> {
+fn migration_guide(python: &Path) -> Result<(usize, usize, Vec<String>), String> {
     let path = util::root().join("docs/migration.md");
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut blocks = Vec::new();
@@ -99,7 +100,7 @@ fn migration_guide(python: &std::path::Path) -> Result<(usize, usize, Vec<String
     }
     let (mut passed, mut failures) = (0, Vec::new());
     for (i, block) in blocks.iter().enumerate() {
-        let out = std::process::Command::new(python)
+        let out = Command::new(python)
             .args(["-c", block])
             .output()
             .map_err(|e| e.to_string())?;
@@ -316,11 +317,7 @@ fn check(got: &[u8], want: &[u8]) -> Result<(), String> {
     }
 }
 
-fn run(
-    python: &std::path::Path,
-    n: usize,
-    seed: &str,
-) -> Result<(usize, usize, Vec<String>), String> {
+fn run(python: &Path, n: usize, seed: &str) -> Result<(usize, usize, Vec<String>), String> {
     let mut rng = Drbg::new(format!("aiootp-interop:{seed}").as_bytes());
     let cases: Vec<Case> = (0..n)
         .map(|i| make_case(&mut rng, i, n))

@@ -15,7 +15,12 @@
 //! let packed = canonical_pack([&b"salt"[..], b"aad"], PackParams::DEFAULT);
 //! assert_eq!(&packed[..8], &4u64.to_be_bytes()); // 2 items + blocksize + pad
 //! ```
-//! Every item is at the crate root; the modules are private. Hooks that
+//! Every item is at the crate root; the modules are private.
+//!
+//! The `json` feature switches on serde_json's `preserve_order` and
+//! `float_roundtrip` for the whole build, on purpose: a Python dict keeps
+//! insertion order and the bytes of `json.dumps` depend on it, and a float
+//! must read back as exactly the float Python wrote. Hooks that
 //! only the known-answer drivers need are in [`internal`], which is not a
 //! stable interface.
 // `unsafe` is denied crate-wide; the one exception is documented in `keccak`.
