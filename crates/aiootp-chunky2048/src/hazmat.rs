@@ -6,9 +6,9 @@
 //! only use it to reproduce vectors.
 
 use crate::Chunky2048;
+use crate::CipherStream;
 use crate::constants::*;
 use crate::error::Result;
-use crate::stream::CipherStream;
 
 pub use crate::block::Block;
 pub use crate::constants::METADATA;

@@ -79,4 +79,4 @@ pub use constants::{
 };
 pub use error::{Error, Result};
 pub use message::ciphertext_len;
-pub use stream::{CipherStream, DecipherStream, Packet, StreamHmac};
+pub use stream::packets::{CipherStream, DecipherStream, Packet, StreamHmac};

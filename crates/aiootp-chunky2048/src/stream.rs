@@ -1,6 +1,7 @@
-//! Every streaming form of Chunky2048; the crate docs say which to use when.
+//! The streaming forms of Chunky2048 beyond the reference's packet streams
+//! ([`crate::CipherStream`] / [`crate::DecipherStream`], at the crate
+//! root); the crate docs say which to use when.
 //!
-//! - [`CipherStream`] / [`DecipherStream`]: the reference's packet streams.
 //! - [`BytesEncryptor`] / [`BytesDecryptor`]: the `bytes_encrypt` format in
 //!   constant memory.
 //! - [`FrameEncoder`] / [`FrameDecoder`] and the `std::io` adapters
@@ -10,8 +11,7 @@
 pub(crate) mod aio;
 mod bytes;
 mod framing;
-mod packets;
+pub(crate) mod packets;
 
 pub use bytes::{BytesDecryptor, BytesEncryptor};
 pub use framing::{CHUNK, DecryptReader, EncryptWriter, FrameDecoder, FrameEncoder};
-pub use packets::{CipherStream, DecipherStream, Packet, StreamHmac};
