@@ -1,13 +1,22 @@
 //! `encrypt` and `decrypt`: the reference's `bytes_encrypt` format on inputs
 //! of any size, in constant memory.
+//!
+//! Decryption reads the ciphertext twice: the first pass only checks the
+//! tag, the second writes plaintext, so plaintext never reaches the output
+//! (or the disk) unless the whole ciphertext authenticates. A ciphertext
+//! that is not a regular file, or whose plaintext goes where it is seen at
+//! once (stdout, a device, a FIFO), is first copied to an unnamed
+//! temporary file (ciphertext only: harmless) and both passes read that.
 
 use crate::error::{CliError, Result};
-use crate::files::{Output, open_input};
+use crate::files::{Input, Sink, Target};
 use aiootp::chunky2048::stream::{BytesDecryptor, BytesEncryptor};
 use aiootp::chunky2048::{Chunky2048, HEADER_BYTES};
 use indicatif::{ProgressBar, ProgressStyle};
+use std::fs::File;
 use std::io::{IsTerminal, Read, Seek, SeekFrom, Write};
 use std::path::Path;
+use zeroize::Zeroizing;
 
 const CHUNK: usize = 1 << 20;
 
@@ -36,6 +45,10 @@ fn read_chunk(input: &mut dyn Read, buf: &mut [u8]) -> Result<usize> {
     Ok(filled)
 }
 
+fn write(out: &mut dyn Write, data: &[u8]) -> Result<()> {
+    out.write_all(data).map_err(|e| CliError::io("output", e))
+}
+
 /// Encrypts `input` to `output`: `shmac ‖ salt ‖ iv ‖ blocks`, exactly what
 /// `Chunky2048(key).bytes_encrypt(data, aad=aad)` returns.
 pub fn encrypt(
@@ -44,49 +57,103 @@ pub fn encrypt(
     input: Option<&Path>,
     output: Option<&Path>,
 ) -> Result<()> {
-    let (mut reader, len) = open_input(input)?;
-    let mut out = Output::new(output)?;
-    let bar = progress(len);
+    let target = Target::new(output)?;
+    let mut reader = Input::open(input)?;
+    let bar = progress(reader.len());
     let mut enc = BytesEncryptor::new(cipher, aad)?;
-    // The tag comes first but is known last: leave room, fill it in at the end.
-    out.file()
-        .write_all(&[0u8; HEADER_BYTES])
-        .map_err(|e| CliError::io("output", e))?;
-    let mut buf = vec![0u8; CHUNK];
+    // The tag comes first but is known last. A new file gets the blocks
+    // behind a 64-byte gap filled in at the end; other outputs get the
+    // ciphertext from an unnamed temporary file once it is complete.
+    let mut sink = target.open(0o644)?;
+    let mut spool: Option<File> = match &sink {
+        Sink::File(_) => None,
+        _ => Some(tempfile::tempfile().map_err(|e| CliError::io("temporary file", e))?),
+    };
+    if spool.is_none() {
+        write(&mut sink, &[0u8; HEADER_BYTES])?;
+    }
+    let body: &mut dyn Write = match (&mut spool, &mut sink) {
+        (Some(f), _) => f,
+        (None, s) => s,
+    };
+    let mut buf = Zeroizing::new(vec![0u8; CHUNK]);
     let mut blocks = Vec::with_capacity(CHUNK + 512);
     loop {
-        let n = read_chunk(&mut *reader, &mut buf)?;
+        let n = read_chunk(&mut reader, &mut buf)?;
         if n == 0 {
             break;
         }
         blocks.clear();
         enc.update(&buf[..n], &mut blocks);
-        out.file()
-            .write_all(&blocks)
-            .map_err(|e| CliError::io("output", e))?;
+        write(body, &blocks)?;
         if let Some(b) = &bar {
             b.inc(n as u64);
         }
     }
     blocks.clear();
     let header = enc.finish(&mut blocks);
-    let f = out.file();
-    f.write_all(&blocks)
-        .map_err(|e| CliError::io("output", e))?;
-    f.seek(SeekFrom::Start(0))
-        .map_err(|e| CliError::io("output", e))?;
-    f.write_all(&header)
-        .map_err(|e| CliError::io("output", e))?;
-    f.seek(SeekFrom::End(0))
-        .map_err(|e| CliError::io("output", e))?;
+    write(body, &blocks)?;
+    let seek = |e| CliError::io("output", e);
+    match (spool, &mut sink) {
+        (None, Sink::File(staged)) => {
+            let f = staged.file_mut();
+            f.seek(SeekFrom::Start(0)).map_err(seek)?;
+            f.write_all(&header).map_err(seek)?;
+            f.seek(SeekFrom::End(0)).map_err(seek)?;
+        }
+        (Some(mut f), sink) => {
+            write(sink, &header)?;
+            f.seek(SeekFrom::Start(0)).map_err(seek)?;
+            std::io::copy(&mut f, sink).map_err(seek)?;
+        }
+        (None, _) => unreachable!("only a staged file has no spool"),
+    }
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    out.commit()
+    sink.commit()
 }
 
-/// Decrypts `input` to `output`. Plaintext goes to a temporary file that is
-/// published only after the tag verifies; on any failure it is deleted.
+/// One pass over the ciphertext in `f`: decrypts it, giving each piece of
+/// (still unauthenticated) plaintext to `out`, then checks the tag.
+fn decrypt_pass(
+    cipher: &Chunky2048,
+    aad: &[u8],
+    ttl: u64,
+    f: &mut File,
+    mut out: impl FnMut(&[u8]) -> Result<()>,
+    bar: Option<&ProgressBar>,
+) -> Result<()> {
+    f.seek(SeekFrom::Start(0))
+        .map_err(|e| CliError::io("input", e))?;
+    let mut header = [0u8; HEADER_BYTES];
+    if read_chunk(f, &mut header)? != HEADER_BYTES {
+        return Err(CliError::auth(
+            "the input is too short to be an aiootp ciphertext (truncated?)",
+        ));
+    }
+    let mut dec = BytesDecryptor::new(cipher, &header, aad)?;
+    let mut buf = vec![0u8; CHUNK];
+    let mut plain = Zeroizing::new(Vec::with_capacity(CHUNK + 256));
+    loop {
+        let n = read_chunk(f, &mut buf)?;
+        if n == 0 {
+            break;
+        }
+        plain.clear();
+        dec.update(&buf[..n], &mut plain);
+        out(&plain)?;
+        if let Some(b) = bar {
+            b.inc(n as u64);
+        }
+    }
+    plain.clear();
+    dec.finish(ttl, &mut plain)?;
+    out(&plain)
+}
+
+/// Decrypts `input` to `output`; nothing is written (and no output file
+/// is created) unless the whole ciphertext authenticates.
 pub fn decrypt(
     cipher: &Chunky2048,
     aad: &[u8],
@@ -94,42 +161,29 @@ pub fn decrypt(
     input: Option<&Path>,
     output: Option<&Path>,
 ) -> Result<()> {
-    let (mut reader, len) = open_input(input)?;
-    if let Some(len) = len {
-        aiootp::chunky2048::check_ciphertext_len(usize::try_from(len).unwrap_or(usize::MAX))?;
-    }
-    let mut header = [0u8; HEADER_BYTES];
-    if read_chunk(&mut *reader, &mut header)? != HEADER_BYTES {
-        return Err(CliError::auth(
-            "the input is too short to be an aiootp ciphertext (truncated?)",
-        ));
-    }
-    let mut dec = BytesDecryptor::new(cipher, &header, aad)?;
-    let mut out = Output::new(output)?;
-    let bar = progress(len);
-    let mut buf = vec![0u8; CHUNK];
-    let mut plain = Vec::with_capacity(CHUNK + 256);
-    loop {
-        let n = read_chunk(&mut *reader, &mut buf)?;
-        if n == 0 {
-            break;
-        }
-        plain.clear();
-        dec.update(&buf[..n], &mut plain);
-        out.file()
-            .write_all(&plain)
-            .map_err(|e| CliError::io("output", e))?;
-        if let Some(b) = &bar {
-            b.inc(n as u64);
-        }
-    }
-    plain.clear();
-    dec.finish(ttl, &mut plain)?;
-    out.file()
-        .write_all(&plain)
-        .map_err(|e| CliError::io("output", e))?;
+    let target = Target::new(output)?;
+    // A staged output file is only named after the second pass also
+    // verified, so it may read the input file twice. Any other output
+    // receives bytes as they are written: it gets a private copy of the
+    // ciphertext, so that the file cannot change between the passes.
+    let private = !matches!(target, Target::File(_));
+    let (mut f, len) = Input::open(input)?.into_seekable(private)?;
+    aiootp::chunky2048::check_ciphertext_len(usize::try_from(len).unwrap_or(usize::MAX))?;
+    let bar = progress(Some(len.saturating_mul(2)));
+    // Pass 1: authenticate; the plaintext is dropped (and wiped) as made.
+    decrypt_pass(cipher, aad, ttl, &mut f, |_| Ok(()), bar.as_ref())?;
+    // Pass 2: the same ciphertext, now known to be authentic.
+    let mut sink = target.open(0o644)?;
+    decrypt_pass(
+        cipher,
+        aad,
+        ttl,
+        &mut f,
+        |p| write(&mut sink, p),
+        bar.as_ref(),
+    )?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    out.commit()
+    sink.commit()
 }

@@ -1,76 +1,406 @@
-//! Inputs, outputs and secrets: stdin/stdout or files, atomic output files,
-//! key files, passphrase prompts.
+//! Inputs, outputs and secrets: where bytes come from and go, key files,
+//! passphrase prompts, and the signal handling that keeps the promises of
+//! `docs/security.md`:
+//!
+//! - an output path that exists and is not a regular file (a device, a
+//!   FIFO, `/dev/stdout`, `/dev/fd/N`) is opened and written in place, as
+//!   `cat > target` would, never replaced; a symlink is followed;
+//! - a new or regular output file is written through an unnamed temporary
+//!   file (`O_TMPFILE` on Linux) in the target's folder and given its name
+//!   only when complete, so no named file ever holds a partial output;
+//! - an input that is not a regular file (stdin, a pipe such as
+//!   `<(cat c.bin)`) is read as a stream, never by its reported length.
 
 use crate::error::{CliError, Result};
-use std::fs::File;
-use std::io::{self, IsTerminal, Read, Write};
+use std::fs::{File, OpenOptions};
+use std::io::{self, IsTerminal, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use zeroize::Zeroizing;
 
-/// An input path, `-` or absent meaning stdin.
-pub fn open_input(path: Option<&Path>) -> Result<(Box<dyn Read>, Option<u64>)> {
-    match path {
-        None => Ok((Box::new(io::stdin().lock()), None)),
-        Some(p) if p == Path::new("-") => Ok((Box::new(io::stdin().lock()), None)),
-        Some(p) => {
-            let f = File::open(p).map_err(|e| CliError::io(p.display(), e))?;
-            let len = f.metadata().ok().map(|m| m.len());
-            Ok((Box::new(f), len))
+/// Named temporaries to remove if SIGINT or SIGTERM arrives.
+static CLEANUP: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Installs the SIGINT/SIGTERM handler: it removes every registered
+/// temporary and exits 130 or 143, as a shell reports those signals.
+pub fn install_signal_handlers() -> Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+        .map_err(|e| CliError::io("signal handler", e))?;
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            if let Ok(paths) = CLEANUP.lock() {
+                for p in paths.iter() {
+                    let _ = std::fs::remove_file(p);
+                }
+            }
+            std::process::exit(128 + sig);
+        }
+    });
+    Ok(())
+}
+
+fn register_cleanup(path: &Path) {
+    if let Ok(mut paths) = CLEANUP.lock() {
+        paths.push(path.to_path_buf());
+    }
+}
+
+fn unregister_cleanup(path: &Path) {
+    if let Ok(mut paths) = CLEANUP.lock() {
+        paths.retain(|p| p != path);
+    }
+}
+
+/// Whether `path` names this process's standard output.
+fn is_stdout_path(path: &Path) -> bool {
+    path == Path::new("-")
+        || path == Path::new("/dev/stdout")
+        || path == Path::new("/dev/fd/1")
+        || path == Path::new("/proc/self/fd/1")
+}
+
+/// Follows a chain of symlinks to the path it finally names (which need
+/// not exist), as opening it would.
+fn resolve_links(path: &Path) -> Result<PathBuf> {
+    let mut p = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let link = std::fs::read_link(&p).map_err(|e| CliError::io(p.display(), e))?;
+                p = match p.parent() {
+                    Some(dir) if link.is_relative() => dir.join(link),
+                    _ => link,
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(CliError::io(
+        path.display(),
+        io::Error::other("too many levels of symbolic links"),
+    ))
+}
+
+/// Where an output goes, decided before any input is read.
+#[derive(Debug)]
+pub enum Target {
+    /// Standard output (absent, `-`, `/dev/stdout`, `/dev/fd/1`).
+    Stdout,
+    /// An existing file that is not a regular file: written in place.
+    InPlace(PathBuf),
+    /// A regular file (new or existing), published whole under its name.
+    File(PathBuf),
+}
+
+impl Target {
+    /// Classifies `path` (`None` = standard output).
+    ///
+    /// # Errors
+    /// A symlink loop, or a path whose folder cannot be used.
+    pub fn new(path: Option<&Path>) -> Result<Self> {
+        let Some(path) = path else {
+            return Ok(Self::Stdout);
+        };
+        if is_stdout_path(path) {
+            return Ok(Self::Stdout);
+        }
+        let real = resolve_links(path)?;
+        match std::fs::metadata(&real) {
+            Ok(m) if m.is_file() => Ok(Self::File(real)),
+            Ok(m) if m.is_dir() => Err(CliError::usage(format!(
+                "{} is a folder; name a file to write",
+                path.display()
+            ))),
+            Ok(_) => Ok(Self::InPlace(real)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Self::File(real)),
+            Err(e) => Err(CliError::io(path.display(), e)),
+        }
+    }
+
+    /// Opens the output. Call it only once what will be written is known to
+    /// be authentic: a device or FIFO receives the bytes as they are written.
+    ///
+    /// # Errors
+    /// I/O errors, naming the path.
+    pub fn open(&self, mode: u32) -> Result<Sink> {
+        match self {
+            Self::Stdout => Ok(Sink::Stdout(io::stdout().lock())),
+            Self::InPlace(p) => {
+                let f = OpenOptions::new()
+                    .write(true)
+                    .truncate(true)
+                    .open(p)
+                    .map_err(|e| CliError::io(p.display(), e))?;
+                Ok(Sink::InPlace(f))
+            }
+            Self::File(p) => Ok(Sink::File(Staged::new(p, mode)?)),
         }
     }
 }
 
-/// Where output goes: a temporary file beside the target, renamed over it
-/// only when complete (never a half-written file under the final name), or
-/// a temporary file copied to stdout when complete.
-pub struct Output {
-    tmp: tempfile::NamedTempFile,
-    target: Option<PathBuf>,
+/// An open output.
+#[derive(Debug)]
+pub enum Sink {
+    /// Standard output.
+    Stdout(io::StdoutLock<'static>),
+    /// A device, FIFO or other special file, written in place.
+    InPlace(File),
+    /// A regular file being staged unnamed.
+    File(Staged),
 }
 
-impl Output {
-    /// Prepares output to `path` (`-` or absent = stdout).
-    pub fn new(path: Option<&Path>) -> Result<Self> {
-        let target = path.filter(|p| *p != Path::new("-")).map(Path::to_path_buf);
-        let dir = match &target {
-            Some(t) => t
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
-            None => std::env::temp_dir(),
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Self::Stdout(s) => s.write(buf),
+            Self::InPlace(f) => f.write(buf),
+            Self::File(s) => s.file.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Self::Stdout(s) => s.flush(),
+            Self::InPlace(f) => f.flush(),
+            Self::File(s) => s.file.flush(),
+        }
+    }
+}
+
+impl Sink {
+    /// Finishes the output: flushes, and gives a staged file its name.
+    ///
+    /// # Errors
+    /// I/O errors, naming the output.
+    pub fn commit(self) -> Result<()> {
+        match self {
+            Self::Stdout(mut s) => s.flush().map_err(|e| CliError::io("stdout", e)),
+            Self::InPlace(mut f) => f.flush().map_err(|e| CliError::io("output", e)),
+            Self::File(s) => s.publish(),
+        }
+    }
+}
+
+/// A file written without a name in its target's folder (`O_TMPFILE`),
+/// linked under its name once complete. Where the file system has no
+/// `O_TMPFILE`, a named temporary that SIGINT/SIGTERM remove.
+#[derive(Debug)]
+pub struct Staged {
+    file: File,
+    target: PathBuf,
+    /// The fallback's temporary name, when `O_TMPFILE` was not available.
+    named: Option<tempfile::TempPath>,
+}
+
+fn folder_of(target: &Path) -> PathBuf {
+    target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+impl Staged {
+    fn new(target: &Path, mode: u32) -> Result<Self> {
+        let dir = folder_of(target);
+        #[cfg(target_os = "linux")]
+        {
+            use rustix::fs::{Mode, OFlags};
+            let flags = OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC;
+            match rustix::fs::open(&dir, flags, Mode::from_raw_mode(mode)) {
+                Ok(fd) => {
+                    return Ok(Self {
+                        file: File::from(fd),
+                        target: target.to_path_buf(),
+                        named: None,
+                    });
+                }
+                Err(e)
+                    if e != rustix::io::Errno::OPNOTSUPP
+                        && e != rustix::io::Errno::ISDIR
+                        && e != rustix::io::Errno::NOENT =>
+                {
+                    return Err(CliError::io(dir.display(), e));
+                }
+                Err(_) => {}
+            }
+        }
+        let tmp = tempfile::Builder::new()
+            .prefix(".aiootp-tmp-")
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(mode))
+            .tempfile_in(&dir)
+            .map_err(|e| CliError::io(dir.display(), e))?;
+        let (file, path) = tmp.into_parts();
+        register_cleanup(&path);
+        Ok(Self {
+            file,
+            target: target.to_path_buf(),
+            named: Some(path),
+        })
+    }
+
+    /// The file, for seeking back to the header.
+    pub fn file_mut(&mut self) -> &mut File {
+        &mut self.file
+    }
+
+    fn publish(mut self) -> Result<()> {
+        let target = self.target.clone();
+        let io_err = |e| CliError::io(target.display(), e);
+        self.file.flush().map_err(io_err)?;
+        self.file.sync_all().map_err(io_err)?;
+        match self.named.take() {
+            Some(path) => {
+                let name = path.to_path_buf();
+                path.persist(&target).map_err(|e| io_err(e.error))?;
+                unregister_cleanup(&name);
+            }
+            None => self.link()?,
+        }
+        sync_folder(&folder_of(&target));
+        Ok(())
+    }
+
+    /// Gives the unnamed file its name: `linkat` through `/proc/self/fd`,
+    /// straight to the target when it does not exist, else to a fresh name
+    /// beside it that is then renamed over it.
+    #[cfg(target_os = "linux")]
+    fn link(&self) -> Result<()> {
+        use rustix::fs::{AtFlags, CWD};
+        use std::os::fd::AsRawFd;
+        let target = &self.target;
+        let proc = format!("/proc/self/fd/{}", self.file.as_raw_fd());
+        let link =
+            |to: &Path| rustix::fs::linkat(CWD, proc.as_str(), CWD, to, AtFlags::SYMLINK_FOLLOW);
+        match link(target) {
+            Ok(()) => return Ok(()),
+            Err(rustix::io::Errno::EXIST) => {}
+            Err(e) => return Err(CliError::io(target.display(), e)),
+        }
+        let dir = folder_of(target);
+        for _ in 0..16 {
+            let suffix = aiootp::primitives::bytes_to_hex(
+                &aiootp::primitives::token_bytes(8).map_err(|e| CliError::io("CSPRNG", e))?,
+            );
+            let tmp = dir.join(format!(".aiootp-tmp-{suffix}"));
+            register_cleanup(&tmp);
+            match link(&tmp) {
+                Ok(()) => {
+                    let renamed = std::fs::rename(&tmp, target);
+                    if renamed.is_err() {
+                        let _ = std::fs::remove_file(&tmp);
+                    }
+                    unregister_cleanup(&tmp);
+                    return renamed.map_err(|e| CliError::io(target.display(), e));
+                }
+                Err(rustix::io::Errno::EXIST) => unregister_cleanup(&tmp),
+                Err(e) => {
+                    unregister_cleanup(&tmp);
+                    return Err(CliError::io(target.display(), e));
+                }
+            }
+        }
+        Err(CliError::io(
+            target.display(),
+            io::Error::other("no free temporary name"),
+        ))
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn link(&self) -> Result<()> {
+        unreachable!("O_TMPFILE is only used on Linux")
+    }
+}
+
+/// Makes a rename or link in `dir` durable (best effort: not every file
+/// system supports syncing a folder).
+fn sync_folder(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// An input: a regular file read directly, or anything else (stdin, a
+/// pipe, a device) read as a stream.
+#[derive(Debug)]
+pub enum Input {
+    /// A regular file, seekable, of known length.
+    File(File, u64),
+    /// Standard input or a non-seekable path.
+    Stream(Box<dyn ReadDebug>),
+}
+
+/// `Read` that can be shown in `Debug` output (by kind only).
+pub trait ReadDebug: Read + Send {}
+impl<T: Read + Send> ReadDebug for T {}
+
+impl core::fmt::Debug for dyn ReadDebug {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("stream")
+    }
+}
+
+impl Input {
+    /// Opens `path` (`-` or absent = stdin).
+    ///
+    /// # Errors
+    /// I/O errors, naming the path.
+    pub fn open(path: Option<&Path>) -> Result<Self> {
+        let Some(p) = path.filter(|p| *p != Path::new("-")) else {
+            return Ok(Self::Stream(Box::new(io::stdin())));
         };
-        let tmp =
-            tempfile::NamedTempFile::new_in(&dir).map_err(|e| CliError::io(dir.display(), e))?;
-        Ok(Self { tmp, target })
+        let f = File::open(p).map_err(|e| CliError::io(p.display(), e))?;
+        let meta = f.metadata().map_err(|e| CliError::io(p.display(), e))?;
+        if meta.is_dir() {
+            return Err(CliError::usage(format!(
+                "{} is a folder; name a file to read",
+                p.display()
+            )));
+        }
+        if meta.is_file() {
+            Ok(Self::File(f, meta.len()))
+        } else {
+            Ok(Self::Stream(Box::new(f)))
+        }
     }
 
-    /// The temporary file being written.
-    pub fn file(&mut self) -> &mut File {
-        self.tmp.as_file_mut()
+    /// The length when it is known in advance.
+    pub fn len(&self) -> Option<u64> {
+        match self {
+            Self::File(_, len) => Some(*len),
+            Self::Stream(_) => None,
+        }
     }
 
-    /// Publishes the complete output: renames the file into place, or copies it to stdout.
-    pub fn commit(mut self) -> Result<()> {
-        let f = self.tmp.as_file_mut();
-        f.flush().map_err(|e| CliError::io("output", e))?;
-        match self.target {
-            Some(target) => {
-                f.sync_all()
-                    .map_err(|e| CliError::io(target.display(), e))?;
-                self.tmp
-                    .persist(&target)
-                    .map_err(|e| CliError::io(target.display(), e.error))?;
-                Ok(())
-            }
-            None => {
-                let mut f = self
-                    .tmp
-                    .reopen()
+    /// A seekable copy: the file itself, or (a stream, or `private`) the
+    /// input spooled to an unnamed temporary file no other process can
+    /// change. Only for inputs that are not secret (a ciphertext): the
+    /// spool is on disk until the process ends.
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub fn into_seekable(self, private: bool) -> Result<(File, u64)> {
+        match self {
+            Self::File(f, len) if !private => Ok((f, len)),
+            Self::File(f, _) => Self::Stream(Box::new(f)).into_seekable(true),
+            Self::Stream(mut r) => {
+                let mut spool =
+                    tempfile::tempfile().map_err(|e| CliError::io("temporary file", e))?;
+                let len = io::copy(&mut r, &mut spool).map_err(|e| CliError::io("input", e))?;
+                spool
+                    .seek(SeekFrom::Start(0))
                     .map_err(|e| CliError::io("temporary file", e))?;
-                let mut out = io::stdout().lock();
-                io::copy(&mut f, &mut out).map_err(|e| CliError::io("stdout", e))?;
-                out.flush().map_err(|e| CliError::io("stdout", e))
+                Ok((spool, len))
             }
+        }
+    }
+}
+
+impl Read for Input {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Self::File(f, _) => f.read(buf),
+            Self::Stream(r) => r.read(buf),
         }
     }
 }
@@ -90,35 +420,29 @@ pub fn read_key(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
     Ok(key)
 }
 
-/// Writes a file readable by the owner only, atomically.
-pub fn write_private(path: &Path, data: &[u8]) -> Result<()> {
-    let mut out = Output::new(Some(path))?;
-    out.file()
-        .write_all(data)
-        .map_err(|e| CliError::io(path.display(), e))?;
-    out.commit()?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| CliError::io(path.display(), e))?;
-    }
-    Ok(())
+/// Writes `data` to `path` (`None` = stdout) by the output rules, a new
+/// regular file readable by the owner only.
+pub fn write_private(path: Option<&Path>, data: &[u8]) -> Result<()> {
+    let mut sink = Target::new(path)?.open(0o600)?;
+    sink.write_all(data)
+        .map_err(|e| CliError::io("output", e))?;
+    sink.commit()
 }
 
 /// A passphrase: prompted without echo on a terminal, else one line of stdin.
 pub fn passphrase(prompt: &str) -> Result<Zeroizing<Vec<u8>>> {
     if io::stdin().is_terminal() {
-        let p =
-            rpassword::prompt_password(prompt).map_err(|e| CliError::io("passphrase prompt", e))?;
-        return Ok(Zeroizing::new(p.into_bytes()));
+        let p = Zeroizing::new(
+            rpassword::prompt_password(prompt).map_err(|e| CliError::io("passphrase prompt", e))?,
+        );
+        return Ok(Zeroizing::new(p.as_bytes().to_vec()));
     }
-    let mut line = String::new();
+    let mut line = Zeroizing::new(String::with_capacity(1024));
     io::stdin()
         .read_line(&mut line)
         .map_err(|e| CliError::io("stdin", e))?;
-    let trimmed = line.trim_end_matches(['\n', '\r']).as_bytes().to_vec();
-    Ok(Zeroizing::new(trimmed))
+    let trimmed = line.trim_end_matches(['\n', '\r']).as_bytes();
+    Ok(Zeroizing::new(trimmed.to_vec()))
 }
 
 /// All of stdin.

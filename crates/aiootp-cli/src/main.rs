@@ -174,13 +174,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Keygen { output } => {
             let key =
                 aiootp::primitives::generate_key(64).map_err(|e| CliError::io("CSPRNG", e))?;
-            match output {
-                Some(p) => files::write_private(&p, key.expose())?,
-                None => std::io::stdout()
-                    .lock()
-                    .write_all(key.expose())
-                    .map_err(out)?,
-            }
+            files::write_private(output.as_deref(), key.expose())?;
         }
         Command::Encrypt {
             key_file,
@@ -298,6 +292,10 @@ fn run(cli: Cli) -> Result<()> {
 
 fn main() {
     let cli = Cli::parse();
+    if let Err(e) = files::install_signal_handlers() {
+        eprintln!("aiootp: {e}");
+        std::process::exit(e.code());
+    }
     if let Err(e) = run(cli) {
         eprintln!("aiootp: {e}");
         std::process::exit(e.code());
