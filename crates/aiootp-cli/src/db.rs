@@ -1,7 +1,7 @@
 //! `aiootp db`: an encrypted database folder from the command line.
 
 use crate::error::{CliError, Result};
-use crate::files::{passphrase, read_key};
+use crate::files::{Target, passphrase, read_key, read_stdin};
 use aiootp::db::{
     Database, OpenMode, OpenOptions, ProfileSettings, Value, generate_profile,
     generate_profile_existing,
@@ -10,6 +10,7 @@ use clap::Subcommand;
 use serde_json::{Map, Value as Json, json};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use zeroize::{Zeroize, Zeroizing};
 
 /// What to do with the database (or one of its metatags).
 #[derive(Debug, Subcommand)]
@@ -18,8 +19,13 @@ pub enum DbCommand {
     Set {
         /// The tag name.
         tag: String,
-        /// The value as JSON text (e.g. '{"a": 1}' or '"text"').
+        /// The value as JSON text (e.g. '{"a": 1}' or '"text"'); `-` reads
+        /// it from stdin, which keeps it out of the process list and the
+        /// shell history.
         value_json: Option<String>,
+        /// Read the JSON value from this file.
+        #[arg(long, conflicts_with_all = ["value_json", "file"])]
+        json_file: Option<PathBuf>,
         /// Store the bytes of this file instead.
         #[arg(long, conflicts_with = "value_json")]
         file: Option<PathBuf>,
@@ -28,6 +34,10 @@ pub enum DbCommand {
     Get {
         /// The tag name.
         tag: String,
+        /// Write the value to this file instead of stdout (written whole
+        /// or not at all; a device or FIFO is written in place).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
     },
     /// List the tags, then the metatags (with a trailing `/`).
     List,
@@ -135,32 +145,56 @@ fn execute(db: &mut Database, command: &DbCommand) -> Result<()> {
         DbCommand::Set {
             tag,
             value_json,
+            json_file,
             file,
         } => {
-            let value = match (value_json, file) {
-                (Some(text), None) => Value::Json(
-                    serde_json::from_str(text)
-                        .map_err(|e| CliError::usage(format!("VALUE_JSON is not JSON: {e}")))?,
-                ),
-                (None, Some(f)) => {
+            let parse = |text: &[u8]| {
+                serde_json::from_slice(text).map(Value::Json).map_err(|e| {
+                    CliError::usage(format!(
+                        "the value is not JSON (line {}, column {})",
+                        e.line(),
+                        e.column()
+                    ))
+                })
+            };
+            let value = match (value_json, json_file, file) {
+                (Some(text), None, None) if text == "-" => parse(&read_stdin()?)?,
+                (Some(text), None, None) => parse(text.as_bytes())?,
+                (None, Some(f), None) => parse(&Zeroizing::new(
+                    std::fs::read(f).map_err(|e| CliError::io(f.display(), e))?,
+                ))?,
+                (None, None, Some(f)) => {
                     Value::Bytes(std::fs::read(f).map_err(|e| CliError::io(f.display(), e))?)
                 }
-                _ => return Err(CliError::usage("give VALUE_JSON or --file F")),
+                _ => {
+                    return Err(CliError::usage(
+                        "give VALUE_JSON, `-` (JSON on stdin), --json-file F or --file F",
+                    ));
+                }
             };
             db.set_tag(tag, value);
             db.save_database()?;
         }
-        DbCommand::Get { tag } => {
+        DbCommand::Get { tag, output } => {
             if !db.contains(tag) {
                 return Err(CliError::usage(format!(
                     "no tag named {tag:?} (see `list`)"
                 )));
             }
-            match db.query_tag(tag, false)? {
-                Value::Bytes(b) => stdout.write_all(&b).map_err(out)?,
-                other => writeln!(stdout, "{}", String::from_utf8_lossy(&other.to_plaintext()))
-                    .map_err(out)?,
-            }
+            let target = Target::new(output.as_deref())?;
+            let mut bytes = match db.query_tag(tag, false)? {
+                Value::Bytes(b) => Zeroizing::new(b),
+                other => {
+                    let mut text = Zeroizing::new(other.to_plaintext());
+                    text.push(b'\n');
+                    text
+                }
+            };
+            let mut sink = target.open(0o600)?;
+            sink.write_all(&bytes)
+                .map_err(|e| CliError::io("output", e))?;
+            bytes.zeroize();
+            sink.commit()?;
         }
         DbCommand::List => {
             for t in db.tags() {

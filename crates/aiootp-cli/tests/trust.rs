@@ -395,3 +395,51 @@ fn encrypt_to_a_fifo_writes_the_whole_ciphertext_in_place() {
     assert_eq!(o.stdout, b"to a fifo");
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn db_values_come_from_stdin_or_a_file_and_go_to_any_output() {
+    let d = temp();
+    let key = d.join("key");
+    assert!(aiootp(&["keygen", "-o", s(&key)], b"").status.success());
+    let db = d.join("db");
+    std::fs::create_dir_all(&db).unwrap();
+    let base = ["db", "--path", s(&db), "--key-file", s(&key)];
+    let run = |extra: &[&str], stdin: &[u8]| {
+        let args: Vec<&str> = base.iter().copied().chain(extra.iter().copied()).collect();
+        aiootp(&args, stdin)
+    };
+    // `-`: the secret is read from stdin, never from argv.
+    let o = run(&["set", "pw", "-"], br#"{"password": "hunter2"}"#);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let jf = d.join("value.json");
+    std::fs::write(&jf, b"[1, 2]").unwrap();
+    assert!(
+        run(&["set", "list", "--json-file", s(&jf)], b"")
+            .status
+            .success()
+    );
+    let o = run(&["get", "pw"], b"");
+    assert_eq!(o.stdout, b"{\"password\": \"hunter2\"}\n");
+    // get -o: a symlink is followed and a FIFO written in place.
+    let real = d.join("real");
+    let link = d.join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    assert!(run(&["get", "list", "-o", s(&link)], b"").status.success());
+    assert_eq!(std::fs::read(&real).unwrap(), b"[1, 2]\n");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let fifo = d.join("fifo");
+    mkfifo(&fifo);
+    let reader = fifo_reader(&fifo);
+    assert!(run(&["get", "list", "-o", s(&fifo)], b"").status.success());
+    assert_eq!(finish_reader(reader), b"[1, 2]\n");
+    // Bad JSON on stdin: a usage error that does not quote the value.
+    let o = run(&["set", "x", "-"], b"{\"secret\": hunter2}");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("hunter2"));
+    std::fs::remove_dir_all(&d).unwrap();
+}
