@@ -129,26 +129,36 @@ impl Chunky2048 {
     #[doc(alias = "abytes_decrypt")]
     pub fn bytes_decrypt(&self, data: &[u8], aad: &[u8], ttl: u64) -> Result<Vec<u8>> {
         check_ciphertext_len(data.len())?;
-        let header = Header::parse(data)?;
+        self.bytes_decrypt_owned(data.to_vec(), aad, ttl)
+    }
+
+    /// [`Self::bytes_decrypt`] in the ciphertext's own buffer: no second
+    /// copy of a large message is made. On any error the buffer is wiped.
+    ///
+    /// # Errors
+    /// As [`Self::bytes_decrypt`].
+    pub fn bytes_decrypt_owned(&self, mut data: Vec<u8>, aad: &[u8], ttl: u64) -> Result<Vec<u8>> {
+        check_ciphertext_len(data.len())?;
+        let header = Header::parse(&data)?;
         let bundle = self.bundle(header.salt, aad, header.iv)?;
-        let mut plain = data[HEADER_BYTES..].to_vec();
         let mut engine = Opener::new(bundle);
-        for block in plain.chunks_exact_mut(BLOCKSIZE) {
+        for block in data[HEADER_BYTES..].chunks_exact_mut(BLOCKSIZE) {
             engine.open_block(as_block(block));
         }
         if !bytes_are_equal(&engine.finalize(), &header.tag) {
-            plain.zeroize();
+            data.zeroize();
             return Err(Error::InvalidShmac);
         }
-        if let Err(e) = check_ttl(self.clock(), timestamp_of(&plain), ttl) {
-            plain.zeroize();
+        if let Err(e) = check_ttl(self.clock(), timestamp_of(&data[HEADER_BYTES..]), ttl) {
+            data.zeroize();
             return Err(e);
         }
-        let len = unpadded_len(&plain[INNER_HEADER_BYTES..]);
-        plain.copy_within(INNER_HEADER_BYTES..INNER_HEADER_BYTES + len, 0);
-        plain[len..].zeroize();
-        plain.truncate(len);
-        Ok(plain)
+        let start = HEADER_BYTES + INNER_HEADER_BYTES;
+        let len = unpadded_len(&data[start..]);
+        data.copy_within(start..start + len, 0);
+        data[len..].zeroize();
+        data.truncate(len);
+        Ok(data)
     }
 
     /// `Chunky2048.make_token(data, aad=aad)`: URL-safe base64 of

@@ -49,6 +49,13 @@ pub struct OpenOptions {
     pub lock: LockMode,
 }
 
+/// How deep metatags may nest: a metatag of a node this many levels
+/// down is refused with [`Error::MetatagTooDeep`] when it is made, and a
+/// folder nested deeper (written by another program) is refused the same
+/// way when opened, never by overflowing the stack. The reference has no
+/// limit; see `docs/differences.md`.
+pub const MAX_METATAG_DEPTH: usize = 64;
+
 /// One database node.
 pub struct Database {
     storage: Arc<dyn Storage>,
@@ -63,6 +70,8 @@ pub struct Database {
     /// Files to remove once a manifest without them is committed.
     doomed: IndexSet<String>,
     children: IndexMap<String, Database>,
+    /// How many metatags this node is below the top (0 for the top).
+    depth: usize,
     _lock: Option<FolderLock>,
 }
 
@@ -148,6 +157,16 @@ impl Database {
     /// # Errors
     /// As [`Self::open`].
     pub fn open_node(storage: Arc<dyn Storage>, key: &[u8], options: OpenOptions) -> Result<Self> {
+        Self::open_node_at(storage, key, options, 0)
+    }
+
+    /// [`Self::open_node`] for a node `depth` metatags below the top.
+    fn open_node_at(
+        storage: Arc<dyn Storage>,
+        key: &[u8],
+        options: OpenOptions,
+        depth: usize,
+    ) -> Result<Self> {
         let root = RootKeys::new(key)?;
         let manifest_ct = read(&*storage, &root.root_filename)?;
         let (manifest, root_salt, salt_file_written) = match (manifest_ct, options.mode) {
@@ -191,6 +210,7 @@ impl Database {
             dirty: IndexSet::new(),
             doomed: IndexSet::new(),
             children: IndexMap::new(),
+            depth,
             _lock: None,
         };
         db.load_database(options.preload)?;
@@ -226,7 +246,7 @@ impl Database {
             let ct = read(&*self.storage, f)?.ok_or(Error::UnknownTag { tag })?;
             Ok((
                 f.clone(),
-                Value::from_plaintext(self.bytes_decrypt(&ct, f, b"", 0)?, f)?,
+                Value::from_plaintext(self.decrypt_file(ct, f, 0)?, f)?,
             ))
         };
         // Reading, decrypting and parsing are independent per tag.
@@ -373,8 +393,7 @@ impl Database {
         let ct = read(&*self.storage, &filename)?.ok_or_else(|| Error::UnknownTag {
             tag: tag.to_owned(),
         })?;
-        let value =
-            Value::from_plaintext(self.bytes_decrypt(&ct, &filename, b"", ttl)?, &filename)?;
+        let value = Value::from_plaintext(self.decrypt_file(ct, &filename, ttl)?, &filename)?;
         if cache {
             self.cache.insert(filename, value.clone());
         }
@@ -500,6 +519,11 @@ impl Database {
 
     fn open_child(&mut self, name: &str, preload: bool) -> Result<&mut Database> {
         if !self.children.contains_key(name) {
+            if self.depth >= MAX_METATAG_DEPTH {
+                return Err(Error::MetatagTooDeep {
+                    max: MAX_METATAG_DEPTH,
+                });
+            }
             let key = Zeroizing::new(self.keys.metatag_key(name)?);
             let options = OpenOptions {
                 mode: OpenMode::OpenOrNew,
@@ -507,7 +531,8 @@ impl Database {
                 preload,
                 lock: LockMode::None,
             };
-            let child = Self::open_node(Arc::clone(&self.storage), &key, options)?;
+            let child =
+                Self::open_node_at(Arc::clone(&self.storage), &key, options, self.depth + 1)?;
             self.children.insert(name.to_owned(), child);
         }
         if !self.manifest.metatags.iter().any(|m| m == name) {
@@ -566,7 +591,17 @@ impl Database {
 
     /// A tag file: the value's plaintext under the file's own name as aad.
     fn encrypt_value(&self, filename: &str, value: &Value) -> Result<Vec<u8>> {
-        self.bytes_encrypt(&value.to_plaintext(), filename, b"")
+        let plaintext = Zeroizing::new(value.to_plaintext());
+        let len = aiootp_chunky2048::ciphertext_len(plaintext.len()) as u64;
+        let max = self.storage.max_file_bytes();
+        if len > max {
+            return Err(Error::FileTooLarge {
+                path: self.storage.location(filename),
+                len,
+                max,
+            });
+        }
+        self.bytes_encrypt(&plaintext, filename, b"")
     }
 
     /// `save_database()`: commits every change of this node and its children.
@@ -723,6 +758,14 @@ impl Database {
         self.keys
             .cipher
             .bytes_encrypt(data, &file_aad(filename, aad))
+            .map_err(|e| Error::cipher(filename, e))
+    }
+
+    /// A tag file's plaintext, decrypted in the buffer it was read into.
+    fn decrypt_file(&self, ct: Vec<u8>, filename: &str, ttl: u64) -> Result<Vec<u8>> {
+        self.keys
+            .cipher
+            .bytes_decrypt_owned(ct, &file_aad(filename, b""), ttl)
             .map_err(|e| Error::cipher(filename, e))
     }
 

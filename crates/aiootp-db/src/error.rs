@@ -15,6 +15,38 @@ pub enum Error {
         /// The operating system's error.
         source: std::io::Error,
     },
+    /// A database file is not a regular file (a FIFO, device, socket,
+    /// folder or symlink): the folder was tampered with.
+    NotARegularFile {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A database file is larger than the storage's limit
+    /// (`FsStorage::with_max_file_bytes`, by default
+    /// [`crate::DEFAULT_MAX_FILE_BYTES`]), or a value to save would make one.
+    FileTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        len: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// A metatag would be nested deeper than [`crate::MAX_METATAG_DEPTH`]
+    /// levels (refused when it is made, so no database is written that
+    /// could not be opened again).
+    MetatagTooDeep {
+        /// The limit.
+        max: usize,
+    },
+    /// A manifest names a file that is not a database file name (base38,
+    /// of the length the format produces): the folder was tampered with.
+    InvalidFileName {
+        /// The manifest.
+        file: String,
+        /// The refused name.
+        name: String,
+    },
     /// `open_existing` found no manifest for this key: no database, or a wrong key.
     NotFound {
         /// The folder searched.
@@ -75,9 +107,14 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io {
-            path: path.into(),
-            source,
+        let path = path.into();
+        match source
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<crate::Refused>())
+        {
+            Some(crate::Refused::NotARegularFile) => Self::NotARegularFile { path },
+            Some(&crate::Refused::TooLarge { len, max }) => Self::FileTooLarge { path, len, max },
+            None => Self::Io { path, source },
         }
     }
 
@@ -104,6 +141,23 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Self::NotARegularFile { path } => write!(
+                f,
+                "{} is not a regular file (the database folder was tampered with)",
+                path.display()
+            ),
+            Self::FileTooLarge { path, len, max } => write!(
+                f,
+                "{} is {len} bytes, more than the limit of {max}",
+                path.display()
+            ),
+            Self::MetatagTooDeep { max } => {
+                write!(f, "metatags nest at most {max} levels deep")
+            }
+            Self::InvalidFileName { file, name } => write!(
+                f,
+                "{file} names {name:?}, which is not a database file name (the folder was tampered with)"
+            ),
             Self::NotFound { path } => write!(
                 f,
                 "no database for this key in {} (no manifest: a wrong key, or not created yet)",

@@ -36,12 +36,12 @@ mod schedule;
 mod storage;
 mod value;
 
-pub use database::{Database, OpenMode, OpenOptions};
+pub use database::{Database, MAX_METATAG_DEPTH, OpenMode, OpenOptions};
 pub use error::{Error, Result};
 pub use profile::{
     Profile, ProfileSettings, device_salt_file, generate_profile, generate_profile_existing,
 };
-pub use storage::{FsStorage, LockMode, Storage};
+pub use storage::{DEFAULT_MAX_FILE_BYTES, FsStorage, LockMode, Refused, Storage};
 pub use value::Value;
 
 #[doc(hidden)]
@@ -49,9 +49,21 @@ pub mod internal {
     //! Hooks for the known-answer drivers and fuzz targets. **Not a stable
     //! interface**: anything here may change in any release.
 
-    pub use crate::manifest::Manifest;
+    pub use crate::manifest::{Manifest, is_file_name};
     pub use crate::profile::tmp_key;
     pub use crate::schedule::file_aad;
+
+    /// Encrypts `plaintext` as the root manifest file of the database of
+    /// `key` (what a co-holder of the key can write).
+    ///
+    /// # Errors
+    /// As the key schedule and `bytes_encrypt`.
+    pub fn encrypt_manifest(key: &[u8], plaintext: &[u8]) -> crate::Result<Vec<u8>> {
+        let root = crate::schedule::RootKeys::new(key)?;
+        root.cipher
+            .bytes_encrypt(plaintext, &crate::schedule::domains().manifest)
+            .map_err(|e| crate::Error::cipher("the root manifest", e))
+    }
 
     /// Decrypts a database's root manifest file `ciphertext` under `key`.
     ///

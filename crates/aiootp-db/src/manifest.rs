@@ -2,6 +2,7 @@
 //! filename: tag, …}`, written with Python's `json.dumps` layout.
 
 use crate::error::{Error, Result};
+use crate::schedule::FILENAME_HASH_BYTES;
 use aiootp_core::python_dumps;
 use aiootp_core::{bytes_to_hex, hex_to_bytes};
 use indexmap::IndexMap;
@@ -11,6 +12,25 @@ use serde_json::{Map, Value as Json};
 pub const SALT_LEDGER: &str = "0";
 /// The metatags ledger key.
 pub const METATAGS_LEDGER: &str = "1";
+
+/// Whether `name` is a file name the format produces: the base38 form of
+/// a 24-byte hash (at most 37 characters of `-0-9_a-z`, no leading zero
+/// digit). Anything else (`../x`, `/etc/passwd`, `.`) is refused, since
+/// the name becomes a path.
+#[must_use]
+pub fn is_file_name(name: &str) -> bool {
+    const MAX_LEN: usize = 37;
+    if name.is_empty() || name.len() > MAX_LEN {
+        return false;
+    }
+    if !name.bytes().all(|b| aiootp_core::BASE38_TABLE.contains(&b)) {
+        return false;
+    }
+    matches!(
+        aiootp_core::filename_to_bytes(name, FILENAME_HASH_BYTES),
+        Ok(Some(bytes)) if aiootp_core::bytes_to_filename(&bytes) == name
+    )
+}
 
 /// A decoded manifest.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -63,6 +83,12 @@ impl Manifest {
                     }
                 }
                 _ => {
+                    if !is_file_name(&k) {
+                        return Err(Error::InvalidFileName {
+                            file: file.to_owned(),
+                            name: k,
+                        });
+                    }
                     let tag = v
                         .as_str()
                         .ok_or_else(|| corrupt("tag name is not a string"))?;

@@ -1,7 +1,13 @@
 //! Where a database's files live. All file access goes through [`Storage`],
 //! so another backend (an object store) needs no change to the key
-//! schedule; [`FsStorage`] is the crash-safe local folder and
-//! [`FaultyStorage`] fails on purpose, for tests.
+//! schedule; [`FsStorage`] is the crash-safe local folder.
+//!
+//! A folder may come from an untrusted place: anyone who can write it can
+//! put a FIFO, a symlink, a device or a huge sparse file where a database
+//! file should be. [`FsStorage`] opens without following symlinks and
+//! without blocking, reads regular files only, and never more than its
+//! size limit ([`DEFAULT_MAX_FILE_BYTES`] unless set), refusing the rest
+//! with a [`Refused`] error.
 
 use std::fmt::Debug;
 use std::fs::{self, File, OpenOptions};
@@ -61,6 +67,49 @@ pub trait Storage: Send + Sync + Debug {
 
     /// A display path for error messages.
     fn location(&self, name: &str) -> PathBuf;
+
+    /// The largest file this storage reads back; a save that would write a
+    /// larger one is refused before anything is written.
+    fn max_file_bytes(&self) -> u64 {
+        u64::MAX
+    }
+}
+
+/// The largest file [`FsStorage`] reads unless told otherwise: 256 MiB.
+/// A value whose tag file would be larger is refused when it is saved, so
+/// a database never holds a file it cannot read back.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 << 20;
+
+/// Why [`FsStorage`] refused to read a file (the payload of the
+/// `io::Error` it returns, kind `InvalidData`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// The name is a FIFO, device, socket, folder or symlink.
+    NotARegularFile,
+    /// The file is larger than the storage's limit.
+    TooLarge {
+        /// Its size.
+        len: u64,
+        /// The limit.
+        max: u64,
+    },
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotARegularFile => f.write_str("not a regular file"),
+            Self::TooLarge { len, max } => {
+                write!(f, "{len} bytes, more than the limit of {max}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Refused {}
+
+fn refused(r: Refused) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, r)
 }
 
 /// A local folder. Files are written to a temporary file in the same
@@ -69,6 +118,7 @@ pub trait Storage: Send + Sync + Debug {
 #[derive(Debug, Clone)]
 pub struct FsStorage {
     root: PathBuf,
+    max_file_bytes: u64,
 }
 
 const TMP_PREFIX: &str = ".aiootp-tmp-";
@@ -77,7 +127,17 @@ impl FsStorage {
     /// Storage in `root` (which must exist, as in the reference).
     #[must_use]
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        Self {
+            root: root.into(),
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+        }
+    }
+
+    /// The same folder with another limit on the size of a file read.
+    #[must_use]
+    pub fn with_max_file_bytes(mut self, max: u64) -> Self {
+        self.max_file_bytes = max;
+        self
     }
 
     /// The folder.
@@ -121,17 +181,36 @@ impl FsStorage {
         Ok(tmp)
     }
 
-    /// Removes temporary files an interrupted write left behind.
+    /// Removes temporary files an interrupted write left behind, in the
+    /// folder, `secure/` and `secure/_admin/` (where profiles keep their
+    /// salts). Only regular files are removed; anything else of that name
+    /// (a folder, a symlink) is left alone.
     ///
     /// # Errors
     /// I/O errors listing the folder.
     pub fn clean_temporaries(&self) -> io::Result<usize> {
         let mut n = 0;
-        for entry in fs::read_dir(&self.root)? {
-            let entry = entry?;
-            if entry.file_name().to_string_lossy().starts_with(TMP_PREFIX) {
-                fs::remove_file(entry.path())?;
-                n += 1;
+        for dir in [
+            self.root.clone(),
+            self.root.join("secure"),
+            self.root.join("secure").join("_admin"),
+        ] {
+            let entries = match fs::read_dir(&dir) {
+                Ok(e) => e,
+                Err(e) if e.kind() == io::ErrorKind::NotFound && dir != self.root => continue,
+                Err(e) if e.kind() == io::ErrorKind::NotADirectory && dir != self.root => {
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            for entry in entries {
+                let entry = entry?;
+                let is_temp = entry.file_name().to_string_lossy().starts_with(TMP_PREFIX);
+                // `file_type` does not follow symlinks.
+                if is_temp && entry.file_type()?.is_file() {
+                    fs::remove_file(entry.path())?;
+                    n += 1;
+                }
             }
         }
         Ok(n)
@@ -175,32 +254,99 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// Reads a file that may have been left at mode 000 by the reference (its
-/// salt files): owner read permission is restored first, as the reference
-/// itself does before reading.
-fn read_file(path: &Path) -> io::Result<Option<Vec<u8>>> {
-    let open = || File::open(path);
-    let mut f = match open() {
+/// Opens `path` for reading without following a symlink and without
+/// blocking on a FIFO.
+fn open_untrusted(path: &Path) -> io::Result<File> {
+    let mut o = OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+        o.custom_flags(i32::try_from(flags.bits()).unwrap_or(0));
+    }
+    o.open(path).map_err(|e| {
+        // ELOOP: the name is a symlink.
+        if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+            refused(Refused::NotARegularFile)
+        } else {
+            e
+        }
+    })
+}
+
+/// Gives owner read permission back to a file the reference left at mode
+/// 000 (its salt files), as the reference itself does before reading:
+/// only to a regular file owned by this user, never through a symlink.
+fn restore_read_permission(path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use rustix::fs::{AtFlags, CWD, Mode};
+        use std::os::unix::fs::MetadataExt;
+        let meta = fs::symlink_metadata(path)?;
+        if !meta.file_type().is_file() {
+            return Err(refused(Refused::NotARegularFile));
+        }
+        if meta.uid() != rustix::process::geteuid().as_raw() {
+            return Err(io::Error::from(io::ErrorKind::PermissionDenied));
+        }
+        let mode = Mode::from_raw_mode(0o600);
+        match rustix::fs::chmodat(CWD, path, mode, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(()) => Ok(()),
+            // Kernels without fchmodat2: the check above stands.
+            Err(rustix::io::Errno::NOTSUP) => {
+                rustix::fs::chmod(path, mode).map_err(io::Error::from)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Err(io::Error::from(io::ErrorKind::PermissionDenied))
+    }
+}
+
+/// Reads a database file from a folder that may be hostile: a regular
+/// file (no symlink, FIFO or device), of at most `max` bytes, read into a
+/// buffer reserved once to its size.
+fn read_file(path: &Path, max: u64) -> io::Result<Option<Vec<u8>>> {
+    let mut f = match open_untrusted(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                fs::set_permissions(path, fs::Permissions::from_mode(0o600))?;
-            }
-            open()?
+            restore_read_permission(path)?;
+            open_untrusted(path)?
         }
         Err(e) => return Err(e),
     };
+    let meta = f.metadata()?;
+    if !meta.is_file() {
+        return Err(refused(Refused::NotARegularFile));
+    }
+    if meta.len() > max {
+        return Err(refused(Refused::TooLarge {
+            len: meta.len(),
+            max,
+        }));
+    }
+    let len = usize::try_from(meta.len()).map_err(|_| {
+        refused(Refused::TooLarge {
+            len: meta.len(),
+            max,
+        })
+    })?;
     let mut buf = Vec::new();
-    f.read_to_end(&mut buf)?;
+    buf.try_reserve_exact(len)
+        .map_err(|_| io::Error::from(io::ErrorKind::OutOfMemory))?;
+    // Never more than the size seen, even if the file grows meanwhile.
+    (&mut f).take(meta.len()).read_to_end(&mut buf)?;
     Ok(Some(buf))
 }
 
 impl Storage for FsStorage {
     fn read(&self, name: &str) -> io::Result<Option<Vec<u8>>> {
-        read_file(&self.path(name))
+        read_file(&self.path(name), self.max_file_bytes)
     }
 
     fn write(&self, name: &str, data: &[u8]) -> io::Result<()> {
@@ -279,6 +425,10 @@ impl Storage for FsStorage {
 
     fn location(&self, name: &str) -> PathBuf {
         self.path(name)
+    }
+
+    fn max_file_bytes(&self) -> u64 {
+        self.max_file_bytes
     }
 }
 
