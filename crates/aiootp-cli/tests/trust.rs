@@ -443,3 +443,52 @@ fn db_values_come_from_stdin_or_a_file_and_go_to_any_output() {
     assert!(!String::from_utf8_lossy(&o.stderr).contains("hunter2"));
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn passcrypt_sizes_are_checked_before_memory_is_taken() {
+    for (flag, value) in [
+        ("--salt-size", "100000000000"),
+        ("--tag-size", "100000000000"),
+        ("--tag-size", "100000"),
+    ] {
+        let o = aiootp(
+            &[
+                "passcrypt",
+                "hash",
+                "--mb",
+                "1",
+                "--cpu",
+                "2",
+                "--cores",
+                "1",
+                flag,
+                value,
+            ],
+            b"a long enough passphrase\n",
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{flag} {value}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(o.stdout.is_empty(), "{flag} {value} printed a hash");
+    }
+    // The largest tag still works.
+    let o = aiootp(
+        &[
+            "passcrypt",
+            "hash",
+            "--mb",
+            "1",
+            "--cpu",
+            "2",
+            "--cores",
+            "1",
+            "--tag-size",
+            "4096",
+        ],
+        b"a long enough passphrase\n",
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

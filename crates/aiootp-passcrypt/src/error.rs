@@ -57,6 +57,14 @@ pub enum Error {
         /// The value.
         tag_size: usize,
     },
+    /// A tag size above [`crate::MAX_TAG_SIZE`] (asked for, or read from a
+    /// hash given to `verify`).
+    TagSizeTooLarge {
+        /// The value.
+        tag_size: usize,
+        /// The limit.
+        max: usize,
+    },
     /// `salt_size` (for `hash_passphrase`) outside 4..=256.
     InvalidSaltSizeSetting {
         /// The value.
@@ -116,6 +124,9 @@ impl fmt::Display for Error {
             Self::InvalidCpu { cpu } => write!(f, "cpu:{cpu} must be int >= 1 and <= 256"),
             Self::InvalidCores { cores } => write!(f, "cores:{cores} must be int >= 1 and <= 256"),
             Self::InvalidTagSize { tag_size } => write!(f, "tag_size:{tag_size} must be int >= 16"),
+            Self::TagSizeTooLarge { tag_size, max } => {
+                write!(f, "a tag of {tag_size} bytes is more than the limit of {max}")
+            }
             Self::InvalidSaltSizeSetting { salt_size } => {
                 write!(f, "salt_size:{salt_size} must be int >= 4 and <= 256")
             }

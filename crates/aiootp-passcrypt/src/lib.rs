@@ -65,7 +65,9 @@ pub mod internal {
 
 pub use error::{Error, Resource, Result};
 pub use mnemonic::{mnemonic_from_key, mnemonic_salt, random_mnemonic};
-pub use params::{AllowedRanges, Geometry, MIN_PASSPHRASE_BYTES, PASSCRYPT_PAD, Settings};
+pub use params::{
+    AllowedRanges, Geometry, MAX_TAG_SIZE, MIN_PASSPHRASE_BYTES, PASSCRYPT_PAD, Settings,
+};
 pub use schema::{HEADER_BYTES, MIN_SCHEMA_BYTES, PasscryptHash};
 
 use aiootp_core::{Clock, SecretBytes, SystemClock, bytes_are_equal};
@@ -203,6 +205,8 @@ impl Passcrypt {
         settings: Settings,
         salt_size: usize,
     ) -> Result<Vec<u8>> {
+        // Every size is checked before memory of that size is taken.
+        settings.check_sizes(passphrase, salt_size)?;
         let salt = aiootp_core::token_bytes(salt_size)?;
         let ns = u64::try_from(self.clock.nanoseconds())
             .map_err(|_| aiootp_core::Error::ClockOutOfRange)?;
@@ -271,6 +275,7 @@ impl Passcrypt {
                 return Err(Error::ResourceNotAllowed { parameter, value });
             }
         }
+        params::check_tag_max(h.tag.len())?;
         let settings = Settings {
             mb: h.mb,
             cpu: h.cpu,

@@ -14,6 +14,10 @@ pub const MAX_CPU: u64 = 256;
 pub const MAX_CORES: u64 = 256;
 /// Smallest tag.
 pub const MIN_TAG_SIZE: usize = 16;
+/// Largest tag: 4096 bytes. The reference has no bound (its profiles use
+/// 168, its upstream vectors 257); an unbounded size let a typed-in number
+/// abort the process. See `docs/differences.md`.
+pub const MAX_TAG_SIZE: usize = 4096;
 /// The pad byte of the parameter hash.
 pub const PASSCRYPT_PAD: u8 = 0xf2;
 
@@ -59,6 +63,15 @@ impl Settings {
     /// # Errors
     /// The first failing check.
     pub fn check(&self, passphrase: &[u8], salt: &[u8]) -> Result<()> {
+        self.check_sizes(passphrase, salt.len())
+    }
+
+    /// [`Self::check`] with the salt's length only, so a salt size can be
+    /// checked before a salt of that size is made.
+    ///
+    /// # Errors
+    /// The first failing check.
+    pub fn check_sizes(&self, passphrase: &[u8], salt_len: usize) -> Result<()> {
         if !(1..=MAX_CORES).contains(&self.cores) {
             return Err(Error::InvalidCores { cores: self.cores });
         }
@@ -67,8 +80,8 @@ impl Settings {
                 missing: MIN_PASSPHRASE_BYTES - passphrase.len(),
             });
         }
-        if !SALT_SIZE_RANGE.contains(&salt.len()) {
-            return Err(Error::InvalidSaltSize { len: salt.len() });
+        if !SALT_SIZE_RANGE.contains(&salt_len) {
+            return Err(Error::InvalidSaltSize { len: salt_len });
         }
         let core_mb = self.core_mb();
         if !(1..=MAX_MB).contains(&core_mb) {
@@ -82,7 +95,7 @@ impl Settings {
                 tag_size: self.tag_size,
             });
         }
-        Ok(())
+        check_tag_max(self.tag_size)
     }
 
     /// The checks of the `Passcrypt(...)` instance constructor (mb as given,
@@ -105,11 +118,23 @@ impl Settings {
                 tag_size: self.tag_size,
             });
         }
+        check_tag_max(self.tag_size)?;
         if !SALT_SIZE_RANGE.contains(&salt_size) {
             return Err(Error::InvalidSaltSizeSetting { salt_size });
         }
         Ok(())
     }
+}
+
+/// [`Error::TagSizeTooLarge`] above [`MAX_TAG_SIZE`].
+pub(crate) fn check_tag_max(tag_size: usize) -> Result<()> {
+    if tag_size > MAX_TAG_SIZE {
+        return Err(Error::TagSizeTooLarge {
+            tag_size,
+            max: MAX_TAG_SIZE,
+        });
+    }
+    Ok(())
 }
 
 impl Default for Settings {

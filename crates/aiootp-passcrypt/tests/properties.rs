@@ -183,3 +183,54 @@ async fn async_face_runs_off_the_reactor() {
         .await;
     assert_eq!(wrong, Err(Error::InvalidPassphrase));
 }
+
+#[test]
+fn tag_sizes_are_bounded_before_any_work() {
+    let pc = Passcrypt::default();
+    let big = Settings {
+        mb: 1,
+        cpu: 2,
+        cores: 1,
+        tag_size: aiootp_passcrypt::MAX_TAG_SIZE + 1,
+    };
+    assert!(matches!(
+        pc.derive(b"a long enough passphrase", b"saltsalt", b"", big),
+        Err(Error::TagSizeTooLarge { .. })
+    ));
+    assert!(matches!(
+        pc.hash_passphrase(b"a long enough passphrase", b"", big, 8),
+        Err(Error::TagSizeTooLarge { .. })
+    ));
+    // A salt size out of range is refused before a salt of that size is made.
+    let ok = Settings {
+        tag_size: 16,
+        ..big
+    };
+    assert!(matches!(
+        pc.hash_passphrase(b"a long enough passphrase", b"", ok, 100_000_000_000),
+        Err(Error::InvalidSaltSize {
+            len: 100_000_000_000
+        })
+    ));
+    // A hash given to verify cannot ask for a larger tag either.
+    let hostile = PasscryptHash {
+        timestamp: vec![0; 8],
+        mb: 1,
+        cpu: 2,
+        cores: 1,
+        salt: vec![1; 8],
+        tag: vec![0; aiootp_passcrypt::MAX_TAG_SIZE + 1],
+    }
+    .encode()
+    .unwrap();
+    assert!(matches!(
+        pc.verify(
+            &hostile,
+            b"a long enough passphrase",
+            b"",
+            0,
+            &AllowedRanges::default()
+        ),
+        Err(Error::TagSizeTooLarge { .. })
+    ));
+}
