@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let (key, rest) = data.split_at(data.len().min(32));
     if let Ok(x) = X25519::from_secret_bytes(key) {
-        assert_eq!(&x.secret_bytes()[..], key);
+        assert_eq!(x.secret_bytes().as_ref(), key);
         let _ = x.exchange(rest);
     }
     if let Ok(public) = Ed25519Public::from_bytes(key) {

@@ -128,9 +128,9 @@ fn rebuild(source_root: &Path, out_root: &Path, spec: &mut Json) -> Result<(), S
             );
             pr.insert(
                 "login_key_hex".into(),
-                json!(hex::encode(&profile.login_key[..])),
+                json!(hex::encode(profile.login_key.expose())),
             );
-            spec["key_hex"] = json!(hex::encode(&profile.login_key[..]));
+            spec["key_hex"] = json!(hex::encode(profile.login_key.expose()));
             db
         }
     };
@@ -184,7 +184,11 @@ fn describe(db: &mut Database, dir: &Path, spec: &mut Json) -> Result<(), String
         {
             let mut cur: &mut Database = db;
             for name in &path {
-                key = cur.metatag_key(name).map_err(|e| e.to_string())?.to_vec();
+                key = cur
+                    .metatag_key(name)
+                    .map_err(|e| e.to_string())?
+                    .expose()
+                    .to_vec();
                 cur = cur.metatag(name).map_err(|e| e.to_string())?;
             }
         }

@@ -120,7 +120,7 @@ pub mod dh3 {
                     &response.identity,
                     &response.ephemeral,
                 ],
-                &[&ad[..], &bc[..], &cd[..]],
+                &[ad.expose(), bc.expose(), cd.expose()],
             )
         }
     }
@@ -157,7 +157,7 @@ pub mod dh3 {
                 &response.identity,
                 &response.ephemeral,
             ],
-            &[&ad[..], &bc[..], &cd[..]],
+            &[ad.expose(), bc.expose(), cd.expose()],
         )?;
         Ok((response, k))
     }
@@ -203,7 +203,7 @@ pub mod dh2 {
                     &response.identity,
                     &response.ephemeral,
                 ],
-                &[&ad[..], &cd[..]],
+                &[ad.expose(), cd.expose()],
             )
         }
     }
@@ -235,7 +235,7 @@ pub mod dh2 {
         let k = kdf(
             &Domains::DH2,
             &[&client, &response.identity, &response.ephemeral],
-            &[&ad[..], &cd[..]],
+            &[ad.expose(), cd.expose()],
         )?;
         Ok((response, k))
     }

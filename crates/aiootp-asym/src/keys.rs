@@ -2,6 +2,7 @@
 //! `X25519` / `Ed25519` classes hold them.
 
 use crate::error::{Error, Result};
+use aiootp_core::SecretArray;
 use ed25519_dalek::{Signer, Verifier};
 use zeroize::Zeroizing;
 
@@ -78,8 +79,8 @@ impl X25519 {
 
     /// The raw 32 secret bytes, as imported.
     #[must_use]
-    pub fn secret_bytes(&self) -> Zeroizing<[u8; KEY_BYTES]> {
-        Zeroizing::new(self.secret.to_bytes())
+    pub fn secret_bytes(&self) -> SecretArray<KEY_BYTES> {
+        SecretArray::new(self.secret.to_bytes())
     }
 
     /// The 32-byte public key.
@@ -94,7 +95,7 @@ impl X25519 {
     /// [`Error::MissingKey`] / [`Error::InvalidLength`] for a malformed peer
     /// key, [`Error::NonContributory`] for a low-order peer point (the
     /// all-zero result OpenSSL refuses).
-    pub fn exchange(&self, peer_public: &[u8]) -> Result<Zeroizing<[u8; KEY_BYTES]>> {
+    pub fn exchange(&self, peer_public: &[u8]) -> Result<SecretArray<KEY_BYTES>> {
         let peer = x25519_dalek::PublicKey::from(key_bytes(
             peer_public,
             "public",
@@ -104,7 +105,7 @@ impl X25519 {
         if !shared.was_contributory() {
             return Err(Error::NonContributory);
         }
-        Ok(Zeroizing::new(shared.to_bytes()))
+        Ok(SecretArray::new(shared.to_bytes()))
     }
 }
 
@@ -147,8 +148,8 @@ impl Ed25519 {
 
     /// The 32-byte seed.
     #[must_use]
-    pub fn secret_bytes(&self) -> Zeroizing<[u8; KEY_BYTES]> {
-        Zeroizing::new(self.key.to_bytes())
+    pub fn secret_bytes(&self) -> SecretArray<KEY_BYTES> {
+        SecretArray::new(self.key.to_bytes())
     }
 
     /// The 32-byte public key.

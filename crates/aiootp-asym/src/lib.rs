@@ -7,7 +7,7 @@
 //! use aiootp_asym::{Ed25519, X25519};
 //!
 //! let (alice, bob) = (X25519::generate()?, X25519::generate()?);
-//! assert_eq!(*alice.exchange(&bob.public_bytes())?, *bob.exchange(&alice.public_bytes())?);
+//! assert_eq!(alice.exchange(&bob.public_bytes())?.expose(), bob.exchange(&alice.public_bytes())?.expose());
 //!
 //! let signer = Ed25519::generate()?;
 //! let signature = signer.sign(b"release 1.0");

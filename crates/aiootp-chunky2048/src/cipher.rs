@@ -194,8 +194,7 @@ impl Chunky2048 {
         value: &T,
         aad: &[u8],
     ) -> Result<Vec<u8>> {
-        let text =
-            aiootp_core::to_python_json(value).map_err(|e| Error::JsonEncode(e.to_string()))?;
+        let text = aiootp_core::to_python_json(value).map_err(|e| Error::JsonEncode(e.into()))?;
         self.bytes_encrypt(text.as_bytes(), aad)
     }
 
@@ -212,7 +211,7 @@ impl Chunky2048 {
         ttl: u64,
     ) -> Result<T> {
         let mut plain = self.bytes_decrypt(data, aad, ttl)?;
-        let parsed = serde_json::from_slice(&plain).map_err(Error::JsonDecode);
+        let parsed = serde_json::from_slice(&plain).map_err(|e| Error::JsonDecode(e.into()));
         plain.zeroize();
         parsed
     }

@@ -69,10 +69,10 @@ pub enum Error {
     InvalidToken(aiootp_core::Error),
     /// A value could not be encoded as JSON.
     #[cfg(feature = "json")]
-    JsonEncode(String),
+    JsonEncode(aiootp_core::JsonError),
     /// The authenticated plaintext is not the JSON the caller asked for.
     #[cfg(feature = "json")]
-    JsonDecode(serde_json::Error),
+    JsonDecode(aiootp_core::JsonError),
     /// The CSPRNG or the clock failed.
     Core(aiootp_core::Error),
     /// An I/O error from a stream adapter's underlying reader or writer.

@@ -207,9 +207,86 @@ pub fn is_python_json(text: &str) -> bool {
     serde_json::from_slice::<serde::de::IgnoredAny>(&out).is_ok()
 }
 
+/// A JSON error that says what went wrong and where, without the text
+/// that caused it: serde_json's own messages quote the input
+/// (`invalid type: string "hunter2"`), and the input here is often a
+/// decrypted secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JsonError {
+    /// What kind of problem.
+    pub kind: JsonErrorKind,
+    /// The line (from 1) where it was found, 0 when not known.
+    pub line: usize,
+    /// The column (from 1) where it was found, 0 when not known.
+    pub column: usize,
+}
+
+/// The kind of a [`JsonError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonErrorKind {
+    /// Not valid JSON text.
+    Syntax,
+    /// Valid JSON, but not of the type or shape asked for (or, when
+    /// encoding, a value JSON cannot hold).
+    Data,
+    /// The text ends in the middle of a value.
+    Eof,
+    /// An I/O error of the reader or writer.
+    Io,
+}
+
+impl From<&serde_json::Error> for JsonError {
+    fn from(e: &serde_json::Error) -> Self {
+        use serde_json::error::Category;
+        let kind = match e.classify() {
+            Category::Syntax => JsonErrorKind::Syntax,
+            Category::Data => JsonErrorKind::Data,
+            Category::Eof => JsonErrorKind::Eof,
+            Category::Io => JsonErrorKind::Io,
+        };
+        Self {
+            kind,
+            line: e.line(),
+            column: e.column(),
+        }
+    }
+}
+
+impl From<serde_json::Error> for JsonError {
+    fn from(e: serde_json::Error) -> Self {
+        Self::from(&e)
+    }
+}
+
+impl core::fmt::Display for JsonError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self.kind {
+            JsonErrorKind::Syntax => "not valid JSON",
+            JsonErrorKind::Data => "JSON of another type or shape than expected",
+            JsonErrorKind::Eof => "JSON that ends too early",
+            JsonErrorKind::Io => "an I/O error while reading JSON",
+        })?;
+        if self.line > 0 {
+            write!(f, " (line {}, column {})", self.line, self.column)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for JsonError {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_errors_never_quote_the_input() {
+        let e = serde_json::from_str::<u32>("\"hunter2\"").unwrap_err();
+        assert!(e.to_string().contains("hunter2"), "serde_json quotes it");
+        let safe = JsonError::from(&e).to_string();
+        assert!(!safe.contains("hunter2"), "{safe}");
+        assert_eq!(JsonError::from(&e).kind, JsonErrorKind::Data);
+    }
 
     #[test]
     fn floats_like_python_repr() {

@@ -61,13 +61,13 @@ pub use hash::{
     sha3_512,
 };
 #[cfg(feature = "json")]
-pub use json::{is_python_json, python_dumps, to_python_json};
+pub use json::{JsonError, JsonErrorKind, is_python_json, python_dumps, to_python_json};
 pub use kdf::{DomainKdf, KeyHash, keyed_choices};
 pub use keccak::{State as KeccakState, f1600};
 pub use rand::{
     csprng, csprng_with, fill_random, generate_key, generate_salt, random_array, token_bytes,
 };
-pub use secret::SecretBytes;
+pub use secret::{SecretArray, SecretBytes};
 pub use xof::{Shake, Shake128, Shake256, shake_128, shake_256};
 
 #[doc(hidden)]

@@ -321,8 +321,8 @@ impl Database {
     ///
     /// # Errors
     /// None in practice.
-    pub fn metatag_key(&self, name: &str) -> Result<Zeroizing<Vec<u8>>> {
-        Ok(Zeroizing::new(self.keys.metatag_key(name)?))
+    pub fn metatag_key(&self, name: &str) -> Result<aiootp_core::SecretBytes> {
+        Ok(aiootp_core::SecretBytes::new(self.keys.metatag_key(name)?))
     }
 
     /// The storage this node uses.

@@ -14,13 +14,13 @@ use zeroize::Zeroizing;
 /// Bytes of a new salt file.
 pub const SALT_FILE_BYTES: usize = 32;
 
-/// How to derive a profile's key.
-#[derive(Debug, Clone)]
+/// How to derive a profile's key. `Debug` shows the pepper's length only.
+#[derive(Clone)]
 pub struct ProfileSettings {
     /// The Passcrypt work (the reference's defaults: mb 64, cpu 2, cores 4, tag 168).
     pub passcrypt: Settings,
     /// The Passcrypt pepper (the reference's global `Passcrypt.PEPPER`).
-    pub pepper: Vec<u8>,
+    pub pepper: Zeroizing<Vec<u8>>,
     /// Cross-process locking of the folder.
     pub lock: LockMode,
     /// Load every tag when opening.
@@ -36,10 +36,24 @@ impl Default for ProfileSettings {
                 cores: 4,
                 tag_size: 168,
             },
-            pepper: Vec::new(),
+            pepper: Zeroizing::new(Vec::new()),
             lock: LockMode::Fail,
             preload: false,
         }
+    }
+}
+
+impl core::fmt::Debug for ProfileSettings {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ProfileSettings")
+            .field("passcrypt", &self.passcrypt)
+            .field(
+                "pepper",
+                &format_args!("{} bytes, redacted", self.pepper.len()),
+            )
+            .field("lock", &self.lock)
+            .field("preload", &self.preload)
+            .finish()
     }
 }
 
@@ -54,7 +68,7 @@ pub struct Profile {
     /// The profile salt's file, relative to the folder.
     pub profile_salt_file: String,
     /// The database key Passcrypt derived.
-    pub login_key: Zeroizing<Vec<u8>>,
+    pub login_key: aiootp_core::SecretBytes,
 }
 
 impl core::fmt::Debug for Profile {
@@ -202,7 +216,7 @@ fn open_profile(
         preload: settings.preload,
         lock: settings.lock,
     };
-    let mut db = Database::open_with(&login_key, path, options)?;
+    let mut db = Database::open_with(login_key.expose(), path, options)?;
     let exists = storage
         .exists(db.root_filename())
         .map_err(|e| Error::io(storage.location(db.root_filename()), e))?;

@@ -74,9 +74,18 @@ impl Value {
             reason,
         };
         match self {
-            Self::Json(v) => serde_json::from_value(v.clone()).map_err(|e| err(e.to_string())),
+            Self::Json(v) => serde_json::from_value(v.clone()).map_err(|e| {
+                err(format!(
+                    "holds {}, not a {}",
+                    aiootp_core::JsonError::from(&e),
+                    core::any::type_name::<T>()
+                ))
+            }),
             Self::RawJson(t) => serde_json::from_str(t).map_err(|e| {
-                err(format!("holds JSON serde cannot represent exactly (NaN, Infinity, a big integer or a lone surrogate): {e}"))
+                err(format!(
+                    "holds JSON serde cannot represent exactly (NaN, Infinity, a big integer or a lone surrogate): {}",
+                    aiootp_core::JsonError::from(&e)
+                ))
             }),
             Self::Bytes(_) => Err(err("holds bytes, not JSON".into())),
         }
@@ -91,7 +100,7 @@ impl Value {
             .map(Self::Json)
             .map_err(|e| Error::Json {
                 tag: String::new(),
-                reason: e.to_string(),
+                reason: aiootp_core::JsonError::from(&e).to_string(),
             })
     }
 }

@@ -165,7 +165,7 @@ fn open(dir: &Path, spec: &Json) -> Result<Database, String> {
             cores: u("cores")?,
             tag_size: usize::try_from(u("tag_size")?).map_err(|e| e.to_string())?,
         },
-        pepper: h(p, "passcrypt_pepper_hex")?,
+        pepper: h(p, "passcrypt_pepper_hex")?.into(),
         ..ProfileSettings::default()
     };
     let creds: Vec<Vec<u8>> = p
@@ -204,7 +204,7 @@ fn open(dir: &Path, spec: &Json) -> Result<Database, String> {
         &profile.profile_salt,
         &h(p, "profile_salt_hex")?,
     )?;
-    same("login key", &profile.login_key, &key)?;
+    same("login key", profile.login_key.expose(), &key)?;
     if p.get("profile_salt_file").and_then(Json::as_str) != Some(profile.profile_salt_file.as_str())
     {
         return Err("profile salt file name differs".into());

@@ -54,7 +54,7 @@ impl Passcrypt {
         salt: Vec<u8>,
         aad: Vec<u8>,
         settings: Settings,
-    ) -> Result<Zeroizing<Vec<u8>>> {
+    ) -> Result<aiootp_core::SecretBytes> {
         let pc = self.clone();
         let passphrase = Zeroizing::new(passphrase);
         blocking(move || pc.derive(&passphrase, &salt, &aad, settings)).await

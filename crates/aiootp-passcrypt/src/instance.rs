@@ -25,8 +25,9 @@ fn salted() -> &'static Shake128 {
     })
 }
 
-/// What one core was given.
-#[derive(Debug, Clone, Copy)]
+/// What one core was given. `Debug` shows the sizes and settings only:
+/// the passphrase and the core aad (which holds the pepper) are redacted.
+#[derive(Clone, Copy)]
 pub struct CoreInput<'a> {
     /// The passphrase.
     pub passphrase: &'a [u8],
@@ -42,6 +43,26 @@ pub struct CoreInput<'a> {
     pub cores: u64,
     /// Output bytes.
     pub tag_size: usize,
+}
+
+impl core::fmt::Debug for CoreInput<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CoreInput")
+            .field(
+                "passphrase",
+                &format_args!("{} bytes, redacted", self.passphrase.len()),
+            )
+            .field("salt", &self.salt)
+            .field(
+                "core_aad",
+                &format_args!("{} bytes, redacted", self.core_aad.len()),
+            )
+            .field("core_mb", &self.core_mb)
+            .field("cpu", &self.cpu)
+            .field("cores", &self.cores)
+            .field("tag_size", &self.tag_size)
+            .finish()
+    }
 }
 
 /// Intermediate values, for known-answer diagnostics.
@@ -153,4 +174,26 @@ fn index_pass(h: &mut Shake128, ram: &mut [u8], g: &Geometry) {
 
 fn sha3_256(data: &[u8]) -> Vec<u8> {
     aiootp_core::sha3_256(data).to_vec()
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    #[test]
+    fn core_input_debug_hides_the_passphrase_and_pepper() {
+        let input = CoreInput {
+            passphrase: b"hunter2 hunter2",
+            salt: b"saltsalt",
+            core_aad: b"pepper:secret-pepper",
+            core_mb: 1,
+            cpu: 2,
+            cores: 1,
+            tag_size: 16,
+        };
+        let shown = format!("{input:?}");
+        assert!(!shown.contains("104, 117"), "{shown}"); // "hu" as bytes
+        assert!(shown.contains("15 bytes, redacted"), "{shown}");
+        assert!(!shown.contains("112, 101, 112"), "{shown}"); // "pep"
+    }
 }

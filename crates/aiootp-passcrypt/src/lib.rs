@@ -149,9 +149,9 @@ impl Passcrypt {
         salt: &[u8],
         aad: &[u8],
         settings: Settings,
-    ) -> Result<Zeroizing<Vec<u8>>> {
+    ) -> Result<SecretBytes> {
         self.derive_traced(passphrase, salt, aad, settings, false)
-            .map(|(tag, _)| tag)
+            .map(|(tag, _)| SecretBytes::new(core::mem::take(&mut *{ tag })))
     }
 
     /// [`Self::derive`], also returning each core's [`Trace`] and tag when `trace` is set.
@@ -234,7 +234,7 @@ impl Passcrypt {
             cpu: settings.cpu,
             cores: settings.cores,
             salt: salt.to_vec(),
-            tag: tag.to_vec(),
+            tag: tag.expose().to_vec(),
         }
         .encode()
     }
@@ -284,7 +284,7 @@ impl Passcrypt {
         };
         let full_aad = [&h.timestamp[..], aad].concat();
         let tag = self.derive(passphrase, &h.salt, &full_aad, settings)?;
-        if bytes_are_equal(&tag, &h.tag) {
+        if bytes_are_equal(tag.expose(), &h.tag) {
             Ok(())
         } else {
             Err(Error::InvalidPassphrase)

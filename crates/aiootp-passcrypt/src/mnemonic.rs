@@ -46,7 +46,7 @@ impl Passcrypt {
             b"",
             settings.unwrap_or(Settings::NEW_DEFAULTS),
         )?;
-        mnemonic_from_key(&key, size, words)
+        mnemonic_from_key(key.expose(), size, words)
     }
 }
 

@@ -151,7 +151,7 @@ impl CustomizedPasswordHasher<PasswordHash> for Passcrypt {
             version: Some(VERSION),
             params: p,
             salt: Some(Salt::new(salt).map_err(|_| Error::SaltInvalid)?),
-            hash: Some(Output::new(&tag).map_err(|_| Error::OutputSize)?),
+            hash: Some(Output::new(tag.expose()).map_err(|_| Error::OutputSize)?),
         })
     }
 }

@@ -54,7 +54,14 @@ impl AsRef<[u8]> for Packet {
 }
 
 /// The finished StreamHMAC of a stream: `stream.shmac` after the reference's
-/// `finalize()`. Consuming methods make "finalize twice" impossible.
+/// `finalize()`. Consuming methods make "finalize twice" impossible; it
+/// has no `==` (compare with [`StreamHmac::test_shmac`], in constant time).
+///
+/// ```compile_fail
+/// fn same(a: &aiootp_chunky2048::StreamHmac, b: &aiootp_chunky2048::StreamHmac) -> bool {
+///     a == b
+/// }
+/// ```
 pub struct StreamHmac {
     tag: [u8; SHMAC_BYTES],
 }

@@ -87,8 +87,9 @@ pub fn upstream_case(c: &Value) -> R {
     let aad = [ts.clone(), hex(c, "aad")?].concat();
     same(
         "value",
-        &pc.derive(&pass, &salt, &aad, s)
-            .map_err(|e| e.to_string())?,
+        pc.derive(&pass, &salt, &aad, s)
+            .map_err(|e| e.to_string())?
+            .expose(),
         &hex(c, "tag")?,
     )?;
     let ns = u64::from_be_bytes(
@@ -302,8 +303,8 @@ pub fn mnemonic_case(c: &Value, default_words: &[Value]) -> R {
             let key = Passcrypt::default()
                 .derive(&hex(c, "passphrase")?, &salt, b"", s)
                 .map_err(|e| e.to_string())?;
-            same("value", &key, &hex(c, "passcrypt_key")?)?;
-            key.to_vec()
+            same("value", key.expose(), &hex(c, "passcrypt_key")?)?;
+            key.expose().to_vec()
         }
     };
     let refs: Option<Vec<&[u8]>> = custom
