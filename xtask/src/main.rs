@@ -20,6 +20,7 @@ mod interop_cli;
 mod interop_db;
 mod interop_keygens;
 mod kat;
+mod secrets;
 mod test;
 mod util;
 
@@ -35,10 +36,11 @@ fn main() {
         "fuzz" => fuzz::main(rest),
         "test" => test::main(rest),
         "crash" => crash::main(rest),
+        "secrets" => secrets::main(rest),
         "db-fixture" => db_fixture_main(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <kat|interop|bench|fuzz|crash|db-fixture|test> [options]"
+                "usage: cargo xtask <kat|interop|bench|fuzz|crash|secrets|db-fixture|test> [options]"
             );
             std::process::exit(2);
         }

@@ -53,6 +53,14 @@ struct Shmac {
     previous: [u8; SHAKE_128_BLOCKSIZE],
 }
 
+impl Drop for Shmac {
+    /// The digests key the block ids and the keystream: wiped with the state.
+    fn drop(&mut self) {
+        self.current.zeroize();
+        self.previous.zeroize();
+    }
+}
+
 impl Shmac {
     fn update(&mut self, ciphertext: &Block) {
         self.previous = self.current;
@@ -136,13 +144,15 @@ impl<D: Direction> Engine<D> {
         };
         let mut primer = Zeroizing::new([0u8; BLOCKSIZE]);
         keystream.squeeze(&mut primer);
+        let shmac = Shmac {
+            mac,
+            current: d0,
+            previous: d0,
+        };
+        d0.zeroize();
         Self {
             keystream,
-            shmac: Shmac {
-                mac,
-                current: d0,
-                previous: d0,
-            },
+            shmac,
             primer,
             last_key: Zeroizing::new([0u8; BLOCKSIZE]),
             blocks: 0,

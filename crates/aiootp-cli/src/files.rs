@@ -16,7 +16,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, IsTerminal, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// Named temporaries to remove if SIGINT or SIGTERM arrives.
 static CLEANUP: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
@@ -437,12 +437,41 @@ pub fn passphrase(prompt: &str) -> Result<Zeroizing<Vec<u8>>> {
         );
         return Ok(Zeroizing::new(p.as_bytes().to_vec()));
     }
-    let mut line = Zeroizing::new(String::with_capacity(1024));
-    io::stdin()
-        .read_line(&mut line)
-        .map_err(|e| CliError::io("stdin", e))?;
-    let trimmed = line.trim_end_matches(['\n', '\r']).as_bytes();
-    Ok(Zeroizing::new(trimmed.to_vec()))
+    read_secret_line()
+}
+
+/// The longest passphrase line read from stdin.
+const MAX_PASSPHRASE_LINE: usize = 4096;
+
+/// One line of stdin, read straight from the file descriptor a byte at a
+/// time into one buffer sized once: std's `Stdin` would keep a copy in its
+/// own buffer, which is never wiped. The rest of stdin is left unread.
+fn read_secret_line() -> Result<Zeroizing<Vec<u8>>> {
+    let fd = rustix::stdio::stdin();
+    let mut line = Zeroizing::new(Vec::with_capacity(MAX_PASSPHRASE_LINE));
+    let mut byte = [0u8; 1];
+    loop {
+        match rustix::io::read(fd, &mut byte) {
+            Ok(0) => break,
+            Ok(_) if byte[0] == b'\n' => break,
+            Ok(_) => {
+                if line.len() == MAX_PASSPHRASE_LINE {
+                    byte.zeroize();
+                    return Err(CliError::usage(format!(
+                        "the passphrase on stdin is longer than {MAX_PASSPHRASE_LINE} bytes"
+                    )));
+                }
+                line.push(byte[0]);
+            }
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(CliError::io("stdin", e)),
+        }
+    }
+    byte.zeroize();
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    Ok(line)
 }
 
 /// All of stdin.

@@ -121,6 +121,10 @@ pub fn canonical_pack_into<'i>(
     let start = out.len();
     let count = items.clone().into_iter().count() + 2;
     let i = p.int_bytes;
+    // One allocation at most, of the final size (a buffer that grows leaves
+    // copies of what it held in freed memory).
+    let len = canonical_pack_len(items.clone().into_iter().map(<[u8]>::len), p);
+    out.reserve(len + p.blocksize);
     push_be(out, count as u64, i);
     push_be(out, i as u64, i);
     push_be(out, p.blocksize as u64, i);
@@ -163,12 +167,25 @@ pub fn canonical_pack<'i>(
 /// # Errors
 /// [`Error::EmptyKey`] for an empty key, as the reference raises.
 pub fn encode_key(key: &[u8], blocksize: usize, pad: u8) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(key.len() + 17 + blocksize);
+    let mut out = Vec::with_capacity(encoded_key_len(key.len(), blocksize));
     encode_key_into(&mut out, key, blocksize, pad)?;
     Ok(out)
 }
 
-/// [`encode_key`] appended to `out`.
+/// The length of `encode_key` of a `key_len`-byte key.
+#[must_use]
+pub const fn encoded_key_len(key_len: usize, blocksize: usize) -> usize {
+    let len = key_len + 17;
+    if blocksize > 1 {
+        len.div_ceil(blocksize) * blocksize
+    } else {
+        len
+    }
+}
+
+/// [`encode_key`] appended to `out`. Give `out` the capacity of
+/// everything it will hold first: a buffer that grows leaves copies of
+/// the key in freed memory.
 ///
 /// # Errors
 /// [`Error::EmptyKey`] for an empty key.
@@ -176,6 +193,7 @@ pub fn encode_key_into(out: &mut Vec<u8>, key: &[u8], blocksize: usize, pad: u8)
     if key.is_empty() {
         return Err(Error::EmptyKey);
     }
+    out.reserve(encoded_key_len(key.len(), blocksize));
     let start = out.len();
     out.extend_from_slice(key);
     out.extend_from_slice(&(key.len() as u64).to_le_bytes());

@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use crate::xof;
 use hmac::{KeyInit, Mac};
 use sha3::Digest;
+use zeroize::Zeroizing;
 
 /// The hash functions `hash_bytes` (and `DomainKDF`) can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -89,12 +90,21 @@ pub fn hash_bytes_input(
     key: &[u8],
     pad: u8,
     items: &[&[u8]],
-) -> Vec<u8> {
+) -> Zeroizing<Vec<u8>> {
     let rate = hasher.rate();
-    let mut data = Vec::new();
+    // The key is in here: one buffer, sized once, wiped on drop.
+    let items_len = 8 + items.iter().map(|i| i.len()).sum::<usize>();
+    let pack_len = 8 * (4 + 1 + items.len()) + 1 + items_len + rate;
+    let key_len = if key.is_empty() {
+        0
+    } else {
+        crate::encoding::encoded_key_len(key.len(), rate)
+    };
+    let mut data = Zeroizing::new(Vec::with_capacity(key_len + pack_len));
     if !key.is_empty() {
         // encode_key only fails on an empty key, excluded just above.
         let _ = encode_key_into(&mut data, key, rate, pad);
+        debug_assert_eq!(data.len(), key_len);
     }
     let size_item = (size as u64).to_be_bytes();
     let all = core::iter::once(&size_item[..]).chain(items.iter().copied());

@@ -57,8 +57,8 @@ impl core::fmt::Debug for DomainKdf {
 
 const SHAKE_256_RATE: usize = 136;
 
-fn packed(items: &[&[u8]]) -> Vec<u8> {
-    let mut out = Vec::new();
+fn packed(items: &[&[u8]]) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::new());
     canonical_pack_into(
         &mut out,
         items.iter().copied(),
@@ -91,7 +91,10 @@ impl DomainKdf {
         let doubled = Zeroizing::new([key, key].concat());
         let k = Zeroizing::new(key_hash.hash(domain, key, &doubled)?);
         let mut sponge = Shake256::new();
-        let mut encoded = Zeroizing::new(Vec::new());
+        let mut encoded = Zeroizing::new(Vec::with_capacity(crate::encoding::encoded_key_len(
+            k.len(),
+            SHAKE_256_RATE,
+        )));
         encode_key_into(&mut encoded, &k, SHAKE_256_RATE, 0)?;
         sponge.update(&encoded);
         if !payload.is_empty() {
