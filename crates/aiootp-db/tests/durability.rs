@@ -344,3 +344,31 @@ impl Storage for FaultyStorage {
         self.inner.location(name)
     }
 }
+
+#[test]
+fn a_save_rewrites_only_what_changed() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = temp_dir("unchanged");
+    let mut db = Database::open_with(KEY, &dir, no_lock(OpenMode::Create)).unwrap();
+    for i in 0..5 {
+        db.set_tag(&format!("t{i}"), Value::Bytes(vec![i; 10]));
+    }
+    db.save_database().unwrap();
+    // A rewritten file is renamed into place: it gets a new inode.
+    let inode =
+        |db: &Database, tag: &str| std::fs::metadata(dir.join(db.filename(tag))).unwrap().ino();
+    let before: Vec<u64> = (0..5).map(|i| inode(&db, &format!("t{i}"))).collect();
+    db.save_database().unwrap();
+    let same: Vec<u64> = (0..5).map(|i| inode(&db, &format!("t{i}"))).collect();
+    assert_eq!(
+        before, same,
+        "a save with nothing changed rewrote tag files"
+    );
+    db.set_tag("t2", Value::Bytes(vec![99]));
+    db.save_database().unwrap();
+    for i in 0..5 {
+        let now = inode(&db, &format!("t{i}"));
+        assert_eq!(now == before[i as usize], i != 2, "t{i}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

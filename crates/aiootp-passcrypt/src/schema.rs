@@ -129,8 +129,14 @@ mod tests {
             (64, 2, 4, 8, 16)
         );
         assert_eq!(d.encode().unwrap(), h);
-        assert_eq!(PasscryptHash::decode(&h[..14]).err(), Some(Error::MalformedHash));
-        assert_eq!(PasscryptHash::decode(&h[..22]).err(), Some(Error::MalformedHash));
+        assert_eq!(
+            PasscryptHash::decode(&h[..14]).err(),
+            Some(Error::MalformedHash)
+        );
+        assert_eq!(
+            PasscryptHash::decode(&h[..22]).err(),
+            Some(Error::MalformedHash)
+        );
         assert_eq!(PasscryptHash::decode(&[]).err(), Some(Error::MalformedHash));
     }
 }
