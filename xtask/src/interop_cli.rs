@@ -52,6 +52,12 @@ fn python(py: &Path, code: &str, args: &[&str]) -> Result<(), String> {
 }
 
 const DECRYPT: &str = "import sys, aiootp\nk, a, c, p = sys.argv[1:]\npt = aiootp.bytes_decrypt(open(c, 'rb').read(), open(k, 'rb').read(), aad=a.encode())\nassert pt == open(p, 'rb').read(), 'plaintext differs'";
+const READ_ARMOR: &str = "import sys, aiootp\nk, a, c, p = sys.argv[1:]\npt = aiootp.Chunky2048(open(k, 'rb').read()).read_token(open(c, 'rb').read(), aad=a.encode())\nassert pt == open(p, 'rb').read(), 'plaintext differs'";
+const MAKE_TOKEN: &str = "import sys, aiootp\nk, a, p, c = sys.argv[1:]\nopen(c, 'wb').write(aiootp.Chunky2048(open(k, 'rb').read()).make_token(open(p, 'rb').read(), aad=a.encode()))";
+/// Reads tag `v` of the database at argv[2] and checks `json.dumps` of it.
+const DB_READ: &str = "import sys, json, aiootp\nk, p, want = sys.argv[1:]\ndb = aiootp.Database(open(k, 'rb').read(), path=p)\ngot = json.dumps(db.query_tag('v'))\nassert got == want, f'{got!r} != {want!r}'";
+/// Stores `json.loads(text)` as tag `w` of the database at argv[2].
+const DB_WRITE: &str = "import sys, json, aiootp\nk, p, text = sys.argv[1:]\ndb = aiootp.Database(open(k, 'rb').read(), path=p)\ndb['w'] = json.loads(text)\ndb.save_database()";
 const ENCRYPT: &str = "import sys, aiootp\nk, a, p, c = sys.argv[1:]\nopen(c, 'wb').write(aiootp.bytes_encrypt(open(p, 'rb').read(), open(k, 'rb').read(), aad=a.encode()))";
 
 pub fn run(py: &Path, seed: &str) -> Result<(usize, usize, Vec<String>), String> {
@@ -75,6 +81,7 @@ pub fn run(py: &Path, seed: &str) -> Result<(usize, usize, Vec<String>), String>
                 &s(&key),
                 "--aad",
                 &aad,
+                "-f",
                 "-o",
                 &s(&ct),
                 &s(&plain),
@@ -106,6 +113,103 @@ pub fn run(py: &Path, seed: &str) -> Result<(usize, usize, Vec<String>), String>
             Err(e) => {
                 failed += 1;
                 failures.push(format!("python → cli decrypt, size {size} (#{i}): {e}"));
+            }
+        }
+        // The armored form: `encrypt --armor` is a token Python reads, and
+        // a Python token is recognised by `decrypt`.
+        let r = run_cli(
+            &exe,
+            &[
+                "encrypt",
+                "--key-file",
+                &s(&key),
+                "--aad",
+                &aad,
+                "--armor",
+                "-f",
+                "-o",
+                &s(&ct),
+                &s(&plain),
+            ],
+            b"",
+        )
+        .and_then(|_| python(py, READ_ARMOR, &[&s(&key), &aad, &s(&ct), &s(&plain)]));
+        match r {
+            Ok(()) => passed += 1,
+            Err(e) => {
+                failed += 1;
+                failures.push(format!(
+                    "cli encrypt --armor → python read_token, size {size} (#{i}): {e}"
+                ));
+            }
+        }
+        let r = python(py, MAKE_TOKEN, &[&s(&key), &aad, &s(&plain), &s(&ct)]).and_then(|()| {
+            let out = run_cli(
+                &exe,
+                &["decrypt", "--key-file", &s(&key), "--aad", &aad, &s(&ct)],
+                b"",
+            )?;
+            if out == std::fs::read(&plain).map_err(|e| e.to_string())? {
+                Ok(())
+            } else {
+                Err("plaintext differs".into())
+            }
+        });
+        match r {
+            Ok(()) => passed += 1,
+            Err(e) => {
+                failed += 1;
+                failures.push(format!(
+                    "python make_token → cli decrypt, size {size} (#{i}): {e}"
+                ));
+            }
+        }
+    }
+    // Database values stored exactly as the reference stores json.loads(text).
+    let key = dir.join("key");
+    let db = dir.join("exact-db");
+    let _ = std::fs::remove_dir_all(&db);
+    std::fs::create_dir_all(&db).map_err(|e| e.to_string())?;
+    let (k, p) = (
+        key.to_string_lossy().into_owned(),
+        db.to_string_lossy().into_owned(),
+    );
+    for (text, dumped) in [
+        ("18446744073709551616", "18446744073709551616"),
+        ("[-0, 1e309, -Infinity]", "[0, Infinity, -Infinity]"),
+        ("NaN", "NaN"),
+        ("\"\\ud800x\"", "\"\\ud800x\""),
+        ("{\"a\":1,\"a\":2}", "{\"a\": 2}"),
+    ] {
+        let r = run_cli(
+            &exe,
+            &["db", "--path", &p, "--key-file", &k, "set", "v", text],
+            b"",
+        )
+        .and_then(|_| python(py, DB_READ, &[&k, &p, dumped]))
+        .and_then(|()| python(py, DB_WRITE, &[&k, &p, text]))
+        .and_then(|()| {
+            run_cli(
+                &exe,
+                &["db", "--path", &p, "--key-file", &k, "get", "w"],
+                b"",
+            )
+        })
+        .and_then(|out| {
+            if out == format!("{dumped}\n").into_bytes() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "cli get printed {:?}",
+                    String::from_utf8_lossy(&out)
+                ))
+            }
+        });
+        match r {
+            Ok(()) => passed += 1,
+            Err(e) => {
+                failed += 1;
+                failures.push(format!("db value {text} both ways: {e}"));
             }
         }
     }

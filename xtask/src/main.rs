@@ -4,6 +4,8 @@
 //! - `interop [--cases N] [--seed S]`: live round trips with the reference.
 //! - `bench [--json PATH] [--quick]`: throughput against the Keccak bound and the reference.
 //! - `fuzz [--seconds S]`: every fuzz target for S seconds.
+//! - `secrets`: secret copies left in memory by CLI commands (gdb).
+//! - `man [--out DIR]`: the CLI's man pages.
 //! - `test`: what CI runs (fmt, clippy, tests, kat, interop, fuzz smoke).
 
 // Benchmark arithmetic moves between counts and seconds on purpose.
@@ -20,6 +22,7 @@ mod interop_cli;
 mod interop_db;
 mod interop_keygens;
 mod kat;
+mod man;
 mod secrets;
 mod test;
 mod util;
@@ -37,10 +40,11 @@ fn main() {
         "test" => test::main(rest),
         "crash" => crash::main(rest),
         "secrets" => secrets::main(rest),
+        "man" => man::main(rest),
         "db-fixture" => db_fixture_main(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <kat|interop|bench|fuzz|crash|secrets|db-fixture|test> [options]"
+                "usage: cargo xtask <kat|interop|bench|fuzz|crash|secrets|man|db-fixture|test> [options]"
             );
             std::process::exit(2);
         }

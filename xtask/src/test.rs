@@ -75,6 +75,8 @@ pub fn main(args: &[String]) -> Result<(), String> {
     crate::kat::main(&[])?;
     step("interop with the reference");
     crate::interop::main(&["--cases".into(), if fast { "50" } else { "300" }.into()])?;
+    step("man pages");
+    crate::man::main(&[])?;
     step("secrets left in memory (gdb)");
     crate::secrets::main(&[])?;
     step("crash test (SIGKILL during saves)");

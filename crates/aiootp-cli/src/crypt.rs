@@ -56,17 +56,23 @@ pub fn encrypt(
     aad: &[u8],
     input: Option<&Path>,
     output: Option<&Path>,
+    force: bool,
+    armor: bool,
 ) -> Result<()> {
-    let target = Target::new(output)?;
+    let target = Target::new(output, force)?;
+    if !armor {
+        crate::files::refuse_binary_to_terminal(output, "give -o FILE or --armor")?;
+    }
     let mut reader = Input::open(input)?;
     let bar = progress(reader.len());
     let mut enc = BytesEncryptor::new(cipher, aad)?;
     // The tag comes first but is known last. A new file gets the blocks
-    // behind a 64-byte gap filled in at the end; other outputs get the
-    // ciphertext from an unnamed temporary file once it is complete.
+    // behind a 64-byte gap filled in at the end; other outputs (and the
+    // armored form) get the ciphertext from an unnamed temporary file once
+    // it is complete.
     let mut sink = target.open(0o644)?;
     let mut spool: Option<File> = match &sink {
-        Sink::File(_) => None,
+        Sink::File(_) if !armor => None,
         _ => Some(tempfile::tempfile().map_err(|e| CliError::io("temporary file", e))?),
     };
     if spool.is_none() {
@@ -101,6 +107,11 @@ pub fn encrypt(
             f.write_all(&header).map_err(seek)?;
             f.seek(SeekFrom::End(0)).map_err(seek)?;
         }
+        (Some(mut f), sink) if armor => {
+            f.seek(SeekFrom::Start(0)).map_err(seek)?;
+            let on_terminal = matches!(sink, Sink::Stdout(_)) && std::io::stdout().is_terminal();
+            write_armored(&header, &mut f, sink, on_terminal)?;
+        }
         (Some(mut f), sink) => {
             write(sink, &header)?;
             f.seek(SeekFrom::Start(0)).map_err(seek)?;
@@ -112,6 +123,81 @@ pub fn encrypt(
         b.finish_and_clear();
     }
     sink.commit()
+}
+
+/// Bytes of ciphertext encoded per step of the armor (a multiple of 3, so
+/// the pieces join into the encoding of the whole).
+const ARMOR_CHUNK: usize = 3 << 18;
+
+/// The token form of `header ‖ body`: URL-safe base64 without `=`,
+/// exactly `Chunky2048(key).make_token(data, aad=aad)` (no newline: the
+/// reference's `read_token` counts one into its padding). A newline ends
+/// it only on a terminal.
+fn write_armored(header: &[u8], body: &mut File, out: &mut dyn Write, newline: bool) -> Result<()> {
+    let mut buf = vec![0u8; ARMOR_CHUNK];
+    buf[..HEADER_BYTES].copy_from_slice(header);
+    let mut filled = HEADER_BYTES;
+    loop {
+        let n = read_chunk(body, &mut buf[filled..])?;
+        filled += n;
+        if filled < ARMOR_CHUNK {
+            write(
+                out,
+                aiootp::primitives::bytes_to_urlsafe(&buf[..filled]).as_bytes(),
+            )?;
+            return if newline { write(out, b"\n") } else { Ok(()) };
+        }
+        write(out, aiootp::primitives::bytes_to_urlsafe(&buf).as_bytes())?;
+        filled = 0;
+    }
+}
+
+/// Whether `f` starts like a token (the armored form): 64 or more
+/// characters of the URL-safe base64 alphabet. A binary ciphertext starts
+/// with its 32-byte tag, which is that by chance with probability 4^-64.
+fn is_armored(f: &mut File) -> Result<bool> {
+    let mut start = [0u8; HEADER_BYTES];
+    f.seek(SeekFrom::Start(0))
+        .map_err(|e| CliError::io("input", e))?;
+    let n = read_chunk(f, &mut start)?;
+    f.seek(SeekFrom::Start(0))
+        .map_err(|e| CliError::io("input", e))?;
+    Ok(n == HEADER_BYTES
+        && start
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_'))
+}
+
+/// Decodes an armored ciphertext into an unnamed temporary file (what it
+/// holds is ciphertext: harmless), with Python's lenient decoding.
+fn dearmor(f: &mut File) -> Result<(File, u64)> {
+    let mut out = tempfile::tempfile().map_err(|e| CliError::io("temporary file", e))?;
+    let mut text = Vec::with_capacity(CHUNK + 4);
+    let mut buf = vec![0u8; CHUNK];
+    let mut len = 0u64;
+    loop {
+        let n = read_chunk(f, &mut buf)?;
+        text.extend(buf[..n].iter().filter(|b| !b.is_ascii_whitespace()));
+        // Whole quads decode on their own; the rest waits for more text.
+        let whole = if n == 0 {
+            text.len()
+        } else {
+            text.len() / 4 * 4
+        };
+        let bytes = aiootp::primitives::urlsafe_to_bytes(&text[..whole]).map_err(|_| {
+            CliError::auth("the input is neither an aiootp ciphertext nor its armored form")
+        })?;
+        out.write_all(&bytes)
+            .map_err(|e| CliError::io("temporary file", e))?;
+        len += bytes.len() as u64;
+        text.drain(..whole);
+        if n == 0 {
+            break;
+        }
+    }
+    out.seek(SeekFrom::Start(0))
+        .map_err(|e| CliError::io("temporary file", e))?;
+    Ok((out, len))
 }
 
 /// One pass over the ciphertext in `f`: decrypts it, giving each piece of
@@ -160,14 +246,18 @@ pub fn decrypt(
     ttl: u64,
     input: Option<&Path>,
     output: Option<&Path>,
+    force: bool,
 ) -> Result<()> {
-    let target = Target::new(output)?;
+    let target = Target::new(output, force)?;
     // A staged output file is only named after the second pass also
     // verified, so it may read the input file twice. Any other output
     // receives bytes as they are written: it gets a private copy of the
     // ciphertext, so that the file cannot change between the passes.
-    let private = !matches!(target, Target::File(_));
-    let (mut f, len) = Input::open(input)?.into_seekable(private)?;
+    let private = !matches!(target, Target::File(..));
+    let (mut f, mut len) = Input::open(input)?.into_seekable(private)?;
+    if is_armored(&mut f)? {
+        (f, len) = dearmor(&mut f)?;
+    }
     aiootp::chunky2048::check_ciphertext_len(usize::try_from(len).unwrap_or(usize::MAX))?;
     let bar = progress(Some(len.saturating_mul(2)));
     // Pass 1: authenticate; the plaintext is dropped (and wiped) as made.

@@ -36,18 +36,31 @@ pub fn run() -> Result<()> {
     let back = dir.path().join("notes.decrypted.txt");
     step(
         &format!("encrypt {} MB to {}", data.len() / 1_000_000, enc.display()),
-        || crate::crypt::encrypt(&cipher, b"demo", Some(&plain_path), Some(&enc)),
+        || {
+            crate::crypt::encrypt(
+                &cipher,
+                b"demo",
+                Some(&plain_path),
+                Some(&enc),
+                false,
+                false,
+            )
+        },
     )?;
     step(
         "decrypt it (the tag is checked before anything is published)",
-        || crate::crypt::decrypt(&cipher, b"demo", 0, Some(&enc), Some(&back)),
+        || crate::crypt::decrypt(&cipher, b"demo", 0, Some(&enc), Some(&back), false),
     )?;
     let same = std::fs::read(&back).map_err(|e| CliError::io(back.display(), e))? == data;
     println!("      round trip identical: {same}");
     let mut tampered = std::fs::read(&enc).map_err(|e| CliError::io(enc.display(), e))?;
     tampered[100] ^= 1;
     std::fs::write(&enc, &tampered).map_err(|e| CliError::io(enc.display(), e))?;
-    let refused = crate::crypt::decrypt(&cipher, b"demo", 0, Some(&enc), Some(&back)).is_err();
+    // `force`: the old output may be replaced, so only the tag can refuse.
+    let refused = matches!(
+        crate::crypt::decrypt(&cipher, b"demo", 0, Some(&enc), Some(&back), true),
+        Err(e) if e.code() == 1
+    );
     println!("      one flipped bit is refused: {refused}");
 
     println!("\n2. Tokens (URL-safe, with a time-to-live)");

@@ -87,7 +87,21 @@ impl From<aiootp::passcrypt::Error> for CliError {
     fn from(e: aiootp::passcrypt::Error) -> Self {
         use aiootp::passcrypt::Error as E;
         match e {
-            E::InvalidPassphrase | E::TimestampExpired { .. } => Self::auth(e.to_string()),
+            E::InvalidPassphrase => Self::auth("the passphrase does not match the hash"),
+            E::TimestampExpired { .. } => Self::auth("the hash is older than --ttl allows"),
+            E::PassphraseTooShort { missing } => Self::usage(format!(
+                "the passphrase is too short: give at least {missing} more bytes (`aiootp mnemonic` makes a strong one)"
+            )),
+            E::ResourceNotAllowed { parameter, value } => {
+                let flag = match parameter {
+                    aiootp::passcrypt::Resource::Mb => "mb",
+                    aiootp::passcrypt::Resource::Cpu => "cpu",
+                    aiootp::passcrypt::Resource::Cores => "cores",
+                };
+                Self::usage(format!(
+                    "the hash asks for {flag} {value}, more than allowed (raise the limit with --max-{flag})"
+                ))
+            }
             other => Self::usage(other.to_string()),
         }
     }

@@ -89,16 +89,20 @@ pub enum Target {
     Stdout,
     /// An existing file that is not a regular file: written in place.
     InPlace(PathBuf),
-    /// A regular file (new or existing), published whole under its name.
-    File(PathBuf),
+    /// A regular file, published whole under its name; the flag says
+    /// whether an existing file may be replaced (`--force`).
+    File(PathBuf, bool),
 }
 
 impl Target {
-    /// Classifies `path` (`None` = standard output).
+    /// Classifies `path` (`None` = standard output). An existing regular
+    /// file (or a symlink to one) is refused unless `force`: replacing a
+    /// key or a plaintext by mistake loses it.
     ///
     /// # Errors
-    /// A symlink loop, or a path whose folder cannot be used.
-    pub fn new(path: Option<&Path>) -> Result<Self> {
+    /// A usage error for an existing file without `force` or a folder; a
+    /// symlink loop, or a path whose folder cannot be used.
+    pub fn new(path: Option<&Path>, force: bool) -> Result<Self> {
         let Some(path) = path else {
             return Ok(Self::Stdout);
         };
@@ -107,13 +111,17 @@ impl Target {
         }
         let real = resolve_links(path)?;
         match std::fs::metadata(&real) {
-            Ok(m) if m.is_file() => Ok(Self::File(real)),
+            Ok(m) if m.is_file() && !force => Err(CliError::usage(format!(
+                "{} already exists; give -f/--force to replace it",
+                path.display()
+            ))),
+            Ok(m) if m.is_file() => Ok(Self::File(real, true)),
             Ok(m) if m.is_dir() => Err(CliError::usage(format!(
                 "{} is a folder; name a file to write",
                 path.display()
             ))),
             Ok(_) => Ok(Self::InPlace(real)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Self::File(real)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Self::File(real, force)),
             Err(e) => Err(CliError::io(path.display(), e)),
         }
     }
@@ -134,7 +142,7 @@ impl Target {
                     .map_err(|e| CliError::io(p.display(), e))?;
                 Ok(Sink::InPlace(f))
             }
-            Self::File(p) => Ok(Sink::File(Staged::new(p, mode)?)),
+            Self::File(p, replace) => Ok(Sink::File(Staged::new(p, mode, *replace)?)),
         }
     }
 }
@@ -189,6 +197,9 @@ impl Sink {
 pub struct Staged {
     file: File,
     target: PathBuf,
+    /// Whether an existing target may be replaced; if not, a file that
+    /// appeared meanwhile makes the link fail (`O_EXCL` for the whole file).
+    replace: bool,
     /// The fallback's temporary name, when `O_TMPFILE` was not available.
     named: Option<tempfile::TempPath>,
 }
@@ -201,7 +212,7 @@ fn folder_of(target: &Path) -> PathBuf {
 }
 
 impl Staged {
-    fn new(target: &Path, mode: u32) -> Result<Self> {
+    fn new(target: &Path, mode: u32, replace: bool) -> Result<Self> {
         let dir = folder_of(target);
         #[cfg(target_os = "linux")]
         {
@@ -212,6 +223,7 @@ impl Staged {
                     return Ok(Self {
                         file: File::from(fd),
                         target: target.to_path_buf(),
+                        replace,
                         named: None,
                     });
                 }
@@ -235,6 +247,7 @@ impl Staged {
         Ok(Self {
             file,
             target: target.to_path_buf(),
+            replace,
             named: Some(path),
         })
     }
@@ -252,7 +265,12 @@ impl Staged {
         match self.named.take() {
             Some(path) => {
                 let name = path.to_path_buf();
-                path.persist(&target).map_err(|e| io_err(e.error))?;
+                if self.replace {
+                    path.persist(&target).map_err(|e| io_err(e.error))?;
+                } else {
+                    path.persist_noclobber(&target)
+                        .map_err(|e| io_err(e.error))?;
+                }
                 unregister_cleanup(&name);
             }
             None => self.link()?,
@@ -274,7 +292,13 @@ impl Staged {
             |to: &Path| rustix::fs::linkat(CWD, proc.as_str(), CWD, to, AtFlags::SYMLINK_FOLLOW);
         match link(target) {
             Ok(()) => return Ok(()),
-            Err(rustix::io::Errno::EXIST) => {}
+            Err(rustix::io::Errno::EXIST) if self.replace => {}
+            Err(rustix::io::Errno::EXIST) => {
+                return Err(CliError::usage(format!(
+                    "{} already exists; give -f/--force to replace it",
+                    target.display()
+                )));
+            }
             Err(e) => return Err(CliError::io(target.display(), e)),
         }
         let dir = folder_of(target);
@@ -405,25 +429,66 @@ impl Read for Input {
     }
 }
 
-/// Reads a raw key file (at least 64 bytes).
+/// Reads a raw key file (at least 64 bytes). A key file that looks like
+/// text (printable characters and a trailing newline, or hex digits only)
+/// is refused with a message saying so: it would otherwise fail later as an invalid tag. A
+/// key file readable by group or others draws a warning, as ssh gives.
 pub fn read_key(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
+    let shown = path.display();
     let key = Zeroizing::new(
-        std::fs::read(path).map_err(|e| CliError::io(format!("key file {}", path.display()), e))?,
+        std::fs::read(path).map_err(|e| CliError::io(format!("key file {shown}"), e))?,
     );
+    #[cfg(unix)]
+    if let Ok(meta) = std::fs::metadata(path) {
+        use std::os::unix::fs::PermissionsExt;
+        if meta.is_file() && meta.permissions().mode() & 0o077 != 0 {
+            eprintln!(
+                "aiootp: warning: key file {shown} is readable by others (run `chmod 600 {shown}`)"
+            );
+        }
+    }
+    let is_hex = |b: &[u8]| !b.is_empty() && b.iter().all(u8::is_ascii_hexdigit);
+    let text = key.strip_suffix(b"\n").unwrap_or(&key);
+    let text = text.strip_suffix(b"\r").unwrap_or(text);
+    if text.len() >= 2 * aiootp::chunky2048::MIN_KEY_BYTES && is_hex(text) {
+        return Err(CliError::usage(format!(
+            "key file {shown} holds hex text; keys are raw bytes (decode it first, e.g. `xxd -r -p`)"
+        )));
+    }
+    // Random key bytes are never all printable (the chance is 2^-90 for 64).
+    let printable = text.iter().all(|b| b.is_ascii_graphic() || *b == b' ');
+    if key.len() > text.len() && printable {
+        return Err(CliError::usage(format!(
+            "key file {shown} ends in a newline; keys are raw bytes (was it edited as text? `aiootp keygen -o FILE` makes one)"
+        )));
+    }
     if key.len() < aiootp::chunky2048::MIN_KEY_BYTES {
         return Err(CliError::usage(format!(
-            "key file {} holds {} bytes; keys are at least 64 bytes: make one with `aiootp keygen -o FILE`",
-            path.display(),
+            "key file {shown} holds {} bytes; keys are at least 64 bytes: make one with `aiootp keygen -o FILE`",
             key.len()
         )));
     }
     Ok(key)
 }
 
+/// Refuses to write binary output to a terminal when no output was named
+/// (`-o -` forces it), as age does.
+///
+/// # Errors
+/// A usage error with a hint.
+pub fn refuse_binary_to_terminal(output: Option<&Path>, hint: &str) -> Result<()> {
+    if output.is_none() && io::stdout().is_terminal() {
+        return Err(CliError::usage(format!(
+            "refusing to write binary output to a terminal; {hint}, or -o - to force it"
+        )));
+    }
+    Ok(())
+}
+
 /// Writes `data` to `path` (`None` = stdout) by the output rules, a new
 /// regular file readable by the owner only.
-pub fn write_private(path: Option<&Path>, data: &[u8]) -> Result<()> {
-    let mut sink = Target::new(path)?.open(0o600)?;
+pub fn write_private(path: Option<&Path>, force: bool, data: &[u8]) -> Result<()> {
+    let mut sink = Target::new(path, force)?.open(0o600)?;
     sink.write_all(data)
         .map_err(|e| CliError::io("output", e))?;
     sink.commit()

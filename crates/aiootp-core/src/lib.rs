@@ -61,7 +61,10 @@ pub use hash::{
     sha3_512,
 };
 #[cfg(feature = "json")]
-pub use json::{JsonError, JsonErrorKind, is_python_json, python_dumps, to_python_json};
+pub use json::{
+    JsonError, JsonErrorKind, MAX_JSON_DEPTH, is_python_json, python_dumps, python_json_normalize,
+    to_python_json,
+};
 pub use kdf::{DomainKdf, KeyHash, keyed_choices};
 pub use keccak::{State as KeccakState, f1600};
 pub use rand::{

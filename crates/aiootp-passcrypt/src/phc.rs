@@ -182,10 +182,78 @@ pub fn to_native(hash: &PasswordHash) -> Result<Vec<u8>> {
     .map_err(|_| Error::ParamsInvalid)
 }
 
+/// The PHC string of a native hash (what `Passcrypt::hash_passphrase`
+/// returns), for a hash made without aad.
+///
+/// # Errors
+/// [`Error::ParamsInvalid`] for bytes that are not a passcrypt hash,
+/// [`Error::SaltInvalid`] / [`Error::OutputSize`] outside the PHC limits.
+pub fn native_to_phc(native: &[u8]) -> Result<String> {
+    let h = PasscryptHash::decode(native).map_err(|_| Error::ParamsInvalid)?;
+    let mut p = ParamsString::new();
+    p.add_decimal("mb", u32::try_from(h.mb).map_err(|_| Error::ParamsInvalid)?)
+        .map_err(|_| Error::ParamsInvalid)?;
+    p.add_decimal(
+        "cpu",
+        u32::try_from(h.cpu).map_err(|_| Error::ParamsInvalid)?,
+    )
+    .map_err(|_| Error::ParamsInvalid)?;
+    p.add_decimal(
+        "cores",
+        u32::try_from(h.cores).map_err(|_| Error::ParamsInvalid)?,
+    )
+    .map_err(|_| Error::ParamsInvalid)?;
+    p.add_b64_bytes("ts", &h.timestamp)
+        .map_err(|_| Error::ParamsInvalid)?;
+    let hash = PasswordHash {
+        algorithm: Ident::new(ALGORITHM).map_err(|_| Error::Algorithm)?,
+        version: Some(VERSION),
+        params: p,
+        salt: Some(Salt::new(&h.salt).map_err(|_| Error::SaltInvalid)?),
+        hash: Some(Output::new(&h.tag).map_err(|_| Error::OutputSize)?),
+    };
+    Ok(hash.to_string())
+}
+
+/// The native bytes of a `$passcrypt$` PHC string.
+///
+/// # Errors
+/// [`Error::ParamsInvalid`] for a string that is not a passcrypt hash.
+pub fn phc_to_native(phc: &str) -> Result<Vec<u8>> {
+    let hash = PasswordHash::new(phc).map_err(|_| Error::ParamsInvalid)?;
+    if hash.algorithm.as_str() != ALGORITHM {
+        return Err(Error::Algorithm);
+    }
+    to_native(&hash)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use password_hash::PasswordVerifier;
+
+    #[test]
+    fn native_and_phc_strings_convert_both_ways() {
+        let pc = Passcrypt::default();
+        let s = Settings {
+            mb: 1,
+            cpu: 2,
+            cores: 1,
+            tag_size: 16,
+        };
+        let native = pc
+            .hash_passphrase(b"correct horse battery", b"", s, 8)
+            .unwrap();
+        let phc = native_to_phc(&native).unwrap();
+        assert!(
+            phc.starts_with("$passcrypt$v=1$mb=1,cpu=2,cores=1,ts="),
+            "{phc}"
+        );
+        assert_eq!(phc_to_native(&phc).unwrap(), native);
+        pc.verify_password(b"correct horse battery", &PasswordHash::new(&phc).unwrap())
+            .unwrap();
+        assert!(phc_to_native("$argon2id$v=19$m=1,t=1,p=1$c2FsdHNhbHQ$AAAAAAAAAAAAAAAA").is_err());
+    }
 
     #[test]
     fn phc_and_native_forms_agree() {
