@@ -54,11 +54,28 @@ fn python(py: &Path, code: &str, args: &[&str]) -> Result<(), String> {
 const DECRYPT: &str = "import sys, aiootp\nk, a, c, p = sys.argv[1:]\npt = aiootp.bytes_decrypt(open(c, 'rb').read(), open(k, 'rb').read(), aad=a.encode())\nassert pt == open(p, 'rb').read(), 'plaintext differs'";
 const READ_ARMOR: &str = "import sys, aiootp\nk, a, c, p = sys.argv[1:]\npt = aiootp.Chunky2048(open(k, 'rb').read()).read_token(open(c, 'rb').read(), aad=a.encode())\nassert pt == open(p, 'rb').read(), 'plaintext differs'";
 const MAKE_TOKEN: &str = "import sys, aiootp\nk, a, p, c = sys.argv[1:]\nopen(c, 'wb').write(aiootp.Chunky2048(open(k, 'rb').read()).make_token(open(p, 'rb').read(), aad=a.encode()))";
-/// Reads tag `v` of the database at argv[2] and checks `json.dumps` of it.
+/// Reads tag `v` of the database at `argv[2]` and checks `json.dumps` of it.
 const DB_READ: &str = "import sys, json, aiootp\nk, p, want = sys.argv[1:]\ndb = aiootp.Database(open(k, 'rb').read(), path=p)\ngot = json.dumps(db.query_tag('v'))\nassert got == want, f'{got!r} != {want!r}'";
-/// Stores `json.loads(text)` as tag `w` of the database at argv[2].
+/// Stores `json.loads(text)` as tag `w` of the database at `argv[2]`.
 const DB_WRITE: &str = "import sys, json, aiootp\nk, p, text = sys.argv[1:]\ndb = aiootp.Database(open(k, 'rb').read(), path=p)\ndb['w'] = json.loads(text)\ndb.save_database()";
 const ENCRYPT: &str = "import sys, aiootp\nk, a, p, c = sys.argv[1:]\nopen(c, 'wb').write(aiootp.bytes_encrypt(open(p, 'rb').read(), open(k, 'rb').read(), aad=a.encode()))";
+
+/// Counts one check: a pass, or a failure described by `what`.
+fn record(
+    r: Result<(), String>,
+    what: impl FnOnce(String) -> String,
+    passed: &mut usize,
+    failed: &mut usize,
+    failures: &mut Vec<String>,
+) {
+    match r {
+        Ok(()) => *passed += 1,
+        Err(e) => {
+            *failed += 1;
+            failures.push(what(e));
+        }
+    }
+}
 
 pub fn run(py: &Path, seed: &str) -> Result<(usize, usize, Vec<String>), String> {
     let exe = cli()?;
@@ -89,13 +106,13 @@ pub fn run(py: &Path, seed: &str) -> Result<(usize, usize, Vec<String>), String>
             b"",
         )
         .and_then(|_| python(py, DECRYPT, &[&s(&key), &aad, &s(&ct), &s(&plain)]));
-        match r {
-            Ok(()) => passed += 1,
-            Err(e) => {
-                failed += 1;
-                failures.push(format!("cli encrypt → python, size {size} (#{i}): {e}"));
-            }
-        }
+        record(
+            r,
+            |e| format!("cli encrypt → python, size {size} (#{i}): {e}"),
+            &mut passed,
+            &mut failed,
+            &mut failures,
+        );
         let r = python(py, ENCRYPT, &[&s(&key), &aad, &s(&plain), &s(&ct)]).and_then(|()| {
             let out = run_cli(
                 &exe,
@@ -108,13 +125,13 @@ pub fn run(py: &Path, seed: &str) -> Result<(usize, usize, Vec<String>), String>
                 Err("plaintext differs".into())
             }
         });
-        match r {
-            Ok(()) => passed += 1,
-            Err(e) => {
-                failed += 1;
-                failures.push(format!("python → cli decrypt, size {size} (#{i}): {e}"));
-            }
-        }
+        record(
+            r,
+            |e| format!("python → cli decrypt, size {size} (#{i}): {e}"),
+            &mut passed,
+            &mut failed,
+            &mut failures,
+        );
         // The armored form: `encrypt --armor` is a token Python reads, and
         // a Python token is recognised by `decrypt`.
         let r = run_cli(
@@ -134,15 +151,13 @@ pub fn run(py: &Path, seed: &str) -> Result<(usize, usize, Vec<String>), String>
             b"",
         )
         .and_then(|_| python(py, READ_ARMOR, &[&s(&key), &aad, &s(&ct), &s(&plain)]));
-        match r {
-            Ok(()) => passed += 1,
-            Err(e) => {
-                failed += 1;
-                failures.push(format!(
-                    "cli encrypt --armor → python read_token, size {size} (#{i}): {e}"
-                ));
-            }
-        }
+        record(
+            r,
+            |e| format!("cli encrypt --armor → python read_token, size {size} (#{i}): {e}"),
+            &mut passed,
+            &mut failed,
+            &mut failures,
+        );
         let r = python(py, MAKE_TOKEN, &[&s(&key), &aad, &s(&plain), &s(&ct)]).and_then(|()| {
             let out = run_cli(
                 &exe,
@@ -155,15 +170,13 @@ pub fn run(py: &Path, seed: &str) -> Result<(usize, usize, Vec<String>), String>
                 Err("plaintext differs".into())
             }
         });
-        match r {
-            Ok(()) => passed += 1,
-            Err(e) => {
-                failed += 1;
-                failures.push(format!(
-                    "python make_token → cli decrypt, size {size} (#{i}): {e}"
-                ));
-            }
-        }
+        record(
+            r,
+            |e| format!("python make_token → cli decrypt, size {size} (#{i}): {e}"),
+            &mut passed,
+            &mut failed,
+            &mut failures,
+        );
     }
     // Database values stored exactly as the reference stores json.loads(text).
     let key = dir.join("key");
@@ -205,13 +218,13 @@ pub fn run(py: &Path, seed: &str) -> Result<(usize, usize, Vec<String>), String>
                 ))
             }
         });
-        match r {
-            Ok(()) => passed += 1,
-            Err(e) => {
-                failed += 1;
-                failures.push(format!("db value {text} both ways: {e}"));
-            }
-        }
+        record(
+            r,
+            |e| format!("db value {text} both ways: {e}"),
+            &mut passed,
+            &mut failed,
+            &mut failures,
+        );
     }
     Ok((passed, failed, failures))
 }

@@ -7,35 +7,19 @@
     clippy::cast_possible_truncation
 )] // tests fail loudly by design
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+#[path = "support.rs"]
+mod support;
 
-fn aiootp(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aiootp"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The command may exit before reading its input (a bad key file): a
-    // broken pipe here is expected then.
-    let _ = child.stdin.take().unwrap().write_all(stdin);
-    child.wait_with_output().unwrap()
-}
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use support::aiootp;
 
 fn code(o: &Output) -> i32 {
     o.status.code().unwrap_or(-1)
 }
 
 fn temp() -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "aiootp-cli-{}",
-        hex::encode(aiootp::primitives::token_bytes(6).unwrap())
-    ));
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    support::temp("cli")
 }
 
 fn keyfile(dir: &Path) -> String {

@@ -8,35 +8,15 @@
     clippy::cast_possible_truncation
 )] // tests fail loudly by design
 
-use std::io::Write;
+#[path = "support.rs"]
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-const BIN: &str = env!("CARGO_BIN_EXE_aiootp");
-
-fn aiootp(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let _ = child.stdin.take().unwrap().write_all(stdin);
-    child.wait_with_output().unwrap()
-}
+use std::process::{Command, Stdio};
+use support::{BIN, aiootp, s};
 
 fn temp() -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "aiootp-defaults-{}",
-        hex::encode(aiootp::primitives::token_bytes(6).unwrap())
-    ));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
+    support::temp("defaults")
 }
 
 fn key(dir: &Path) -> PathBuf {
