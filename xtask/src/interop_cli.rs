@@ -90,93 +90,41 @@ pub fn run(py: &Path, seed: &str) -> Result<(usize, usize, Vec<String>), String>
         std::fs::write(&plain, rng.bytes(size)).map_err(|e| e.to_string())?;
         let aad = format!("aad-{}", rng.below(1000));
         let s = |p: &Path| p.to_string_lossy().into_owned();
-        let r = run_cli(
-            &exe,
-            &[
-                "encrypt",
-                "--key-file",
-                &s(&key),
-                "--aad",
-                &aad,
-                "-f",
-                "-o",
-                &s(&ct),
-                &s(&plain),
-            ],
-            b"",
-        )
-        .and_then(|_| python(py, DECRYPT, &[&s(&key), &aad, &s(&ct), &s(&plain)]));
-        record(
-            r,
-            |e| format!("cli encrypt → python, size {size} (#{i}): {e}"),
-            &mut passed,
-            &mut failed,
-            &mut failures,
-        );
-        let r = python(py, ENCRYPT, &[&s(&key), &aad, &s(&plain), &s(&ct)]).and_then(|()| {
-            let out = run_cli(
-                &exe,
-                &["decrypt", "--key-file", &s(&key), "--aad", &aad, &s(&ct)],
-                b"",
-            )?;
-            if out == std::fs::read(&plain).map_err(|e| e.to_string())? {
-                Ok(())
-            } else {
-                Err("plaintext differs".into())
-            }
-        });
-        record(
-            r,
-            |e| format!("python → cli decrypt, size {size} (#{i}): {e}"),
-            &mut passed,
-            &mut failed,
-            &mut failures,
-        );
-        // The armored form: `encrypt --armor` is a token Python reads, and
-        // a Python token is recognised by `decrypt`.
-        let r = run_cli(
-            &exe,
-            &[
-                "encrypt",
-                "--key-file",
-                &s(&key),
-                "--aad",
-                &aad,
-                "--armor",
-                "-f",
-                "-o",
-                &s(&ct),
-                &s(&plain),
-            ],
-            b"",
-        )
-        .and_then(|_| python(py, READ_ARMOR, &[&s(&key), &aad, &s(&ct), &s(&plain)]));
-        record(
-            r,
-            |e| format!("cli encrypt --armor → python read_token, size {size} (#{i}): {e}"),
-            &mut passed,
-            &mut failed,
-            &mut failures,
-        );
-        let r = python(py, MAKE_TOKEN, &[&s(&key), &aad, &s(&plain), &s(&ct)]).and_then(|()| {
-            let out = run_cli(
-                &exe,
-                &["decrypt", "--key-file", &s(&key), "--aad", &aad, &s(&ct)],
-                b"",
-            )?;
-            if out == std::fs::read(&plain).map_err(|e| e.to_string())? {
-                Ok(())
-            } else {
-                Err("plaintext differs".into())
-            }
-        });
-        record(
-            r,
-            |e| format!("python make_token → cli decrypt, size {size} (#{i}): {e}"),
-            &mut passed,
-            &mut failed,
-            &mut failures,
-        );
+        let (k, c, p) = (s(&key), s(&ct), s(&plain));
+        // The binary form against bytes_encrypt/bytes_decrypt, and the
+        // armored form against make_token/read_token.
+        for (form, flags, py_read, py_write) in [
+            ("", &[][..], DECRYPT, ENCRYPT),
+            (" --armor", &["--armor"][..], READ_ARMOR, MAKE_TOKEN),
+        ] {
+            let mut args = vec!["encrypt", "--key-file", &k, "--aad", &aad, "-f", "-o", &c];
+            args.extend_from_slice(flags);
+            args.push(&p);
+            let r =
+                run_cli(&exe, &args, b"").and_then(|_| python(py, py_read, &[&k, &aad, &c, &p]));
+            record(
+                r,
+                |e| format!("cli encrypt{form} → python, size {size} (#{i}): {e}"),
+                &mut passed,
+                &mut failed,
+                &mut failures,
+            );
+            let r = python(py, py_write, &[&k, &aad, &p, &c]).and_then(|()| {
+                let out = run_cli(&exe, &["decrypt", "--key-file", &k, "--aad", &aad, &c], b"")?;
+                if out == std::fs::read(&plain).map_err(|e| e.to_string())? {
+                    Ok(())
+                } else {
+                    Err("plaintext differs".into())
+                }
+            });
+            record(
+                r,
+                |e| format!("python{form} → cli decrypt, size {size} (#{i}): {e}"),
+                &mut passed,
+                &mut failed,
+                &mut failures,
+            );
+        }
     }
     // Database values stored exactly as the reference stores json.loads(text).
     let key = dir.join("key");

@@ -93,14 +93,22 @@ pub fn hash_bytes_input(
 ) -> Zeroizing<Vec<u8>> {
     let rate = hasher.rate();
     // The key is in here: one buffer, sized once, wiped on drop.
-    let items_len = 8 + items.iter().map(|i| i.len()).sum::<usize>();
-    let pack_len = 8 * (4 + 1 + items.len()) + 1 + items_len + rate;
+    let pad_slice = [pad];
+    let params = PackParams {
+        blocksize: rate,
+        pad: &pad_slice,
+        int_bytes: 8,
+    };
+    let lens = core::iter::once(8).chain(items.iter().map(|i| i.len()));
+    // The packing, then at most one block of padding.
+    let pack_len = crate::encoding::canonical_pack_len(lens, params) + rate;
     let key_len = if key.is_empty() {
         0
     } else {
         crate::encoding::encoded_key_len(key.len(), rate)
     };
     let mut data = Zeroizing::new(Vec::with_capacity(key_len + pack_len));
+    let capacity = data.capacity();
     if !key.is_empty() {
         // encode_key only fails on an empty key, excluded just above.
         let _ = encode_key_into(&mut data, key, rate, pad);
@@ -108,16 +116,9 @@ pub fn hash_bytes_input(
     }
     let size_item = (size as u64).to_be_bytes();
     let all = core::iter::once(&size_item[..]).chain(items.iter().copied());
-    let pad_slice = [pad];
-    canonical_pack_into(
-        &mut data,
-        all,
-        PackParams {
-            blocksize: rate,
-            pad: &pad_slice,
-            int_bytes: 8,
-        },
-    );
+    canonical_pack_into(&mut data, all, params);
+    // No reallocation: a grown buffer would leave the key in freed memory.
+    debug_assert_eq!(data.capacity(), capacity);
     data
 }
 
