@@ -77,27 +77,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
 
 /// Runs every ```python block of `docs/migration.md` with the reference.
 fn migration_guide(python: &Path) -> Result<(usize, usize, Vec<String>), String> {
-    let path = util::root().join("docs/migration.md");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut blocks = Vec::new();
-    let mut current: Option<String> = None;
-    for line in text.lines() {
-        match (&mut current, line.trim_end()) {
-            (None, "```python") => current = Some(String::new()),
-            (Some(block), "```") => {
-                blocks.push(std::mem::take(block));
-                current = None;
-            }
-            (Some(block), l) => {
-                block.push_str(l);
-                block.push('\n');
-            }
-            (None, _) => {}
-        }
-    }
-    if blocks.is_empty() {
-        return Err("docs/migration.md has no python blocks".into());
-    }
+    let blocks = util::python_blocks("docs/migration.md")?;
     let (mut passed, mut failures) = (0, Vec::new());
     for (i, block) in blocks.iter().enumerate() {
         let out = Command::new(python)

@@ -174,5 +174,315 @@ pub fn run(py: &Path, seed: &str) -> Result<(usize, usize, Vec<String>), String>
             &mut failures,
         );
     }
+    let mut tally = |r: Result<(), String>, what: String| {
+        record(
+            r,
+            |e| format!("{what}: {e}"),
+            &mut passed,
+            &mut failed,
+            &mut failures,
+        );
+    };
+    passphrase_files(&exe, py, &dir, &mut rng, &mut tally)?;
+    profiles(&exe, py, &dir, &mut rng, &mut tally)?;
+    database_crypto(&exe, py, &dir, &mut rng, &mut tally)?;
     Ok((passed, failed, failures))
+}
+
+fn s(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+fn same_file(path: &Path, want: &[u8]) -> Result<(), String> {
+    if std::fs::read(path).map_err(|e| e.to_string())? == want {
+        Ok(())
+    } else {
+        Err("plaintext differs".into())
+    }
+}
+
+/// The Python of docs/passphrase-files.md, run as documented, then a driver:
+/// `dec PW AAD CT PLAIN` checks a file the CLI wrote, `enc PW AAD PLAIN CT`
+/// writes one for the CLI.
+fn passphrase_driver() -> Result<String, String> {
+    let mut code = util::python_blocks("docs/passphrase-files.md")?.join("\n");
+    code.push_str(
+        "\nimport sys\nmode, pw, a, x, y = sys.argv[1:]\npw = open(pw, 'rb').read().rstrip(b'\\n')\n\
+         if mode == 'dec':\n    assert decrypt_passphrase_file(open(x, 'rb').read(), pw, a.encode()) == open(y, 'rb').read(), 'plaintext differs'\n\
+         else:\n    open(y, 'wb').write(encrypt_passphrase_file(open(x, 'rb').read(), pw, a.encode(), mb=1, cpu=1, cores=2))\n",
+    );
+    Ok(code)
+}
+
+/// `encrypt -p` read by the documented Python lines, and the reverse.
+fn passphrase_files(
+    exe: &Path,
+    py: &Path,
+    dir: &Path,
+    rng: &mut Drbg,
+    tally: &mut impl FnMut(Result<(), String>, String),
+) -> Result<(), String> {
+    let code = passphrase_driver()?;
+    let (pw, plain, ct) = (dir.join("pw"), dir.join("plain"), dir.join("ct"));
+    for (i, size) in [0usize, 1, 5000, 300_000].into_iter().enumerate() {
+        let pass = format!("{}\n", hex::encode(rng.bytes(12)));
+        std::fs::write(&pw, pass).map_err(|e| e.to_string())?;
+        std::fs::write(&plain, rng.bytes(size)).map_err(|e| e.to_string())?;
+        let aad = format!("aad-{}", rng.below(1000));
+        let armor = i % 2 == 1;
+        let (w, p, c) = (s(&pw), s(&plain), s(&ct));
+        let mut args = vec![
+            "encrypt",
+            "--passphrase-file",
+            &w,
+            "--mb",
+            "2",
+            "--cpu",
+            "1",
+            "--cores",
+            "1",
+            "--aad",
+            &aad,
+            "-f",
+            "-o",
+            &c,
+        ];
+        if armor {
+            args.push("--armor");
+        }
+        args.push(&p);
+        let r =
+            run_cli(exe, &args, b"").and_then(|_| python(py, &code, &["dec", &w, &aad, &c, &p]));
+        tally(
+            r,
+            format!("passphrase file (armor {armor}) cli → python, size {size}"),
+        );
+        let r = python(py, &code, &["enc", &w, &aad, &p, &c]).and_then(|()| {
+            let out = run_cli(
+                exe,
+                &["decrypt", "--passphrase-file", &w, "--aad", &aad, &c],
+                b"",
+            )?;
+            same_file(&plain, &out)
+        });
+        tally(r, format!("passphrase file python → cli, size {size}"));
+    }
+    Ok(())
+}
+
+/// Opens (`argv`: path, username, passphrase, salt hex, aad, mb, cpu,
+/// cores, then credentials) the reference's profile, checks `json.dumps`
+/// of tag `q` against `WANT` (unless empty) and sets tag `p` to `json.loads(SET)`.
+const PROFILE: &str = "import sys, json, aiootp\n\
+path, user, pw, salt, aad, mb, cpu, cores, want, set_, *creds = sys.argv[1:]\n\
+db = aiootp.Database.generate_profile(*[c.encode() for c in creds], username=user.encode(), passphrase=pw.encode(), salt=bytes.fromhex(salt), aad=aad.encode(), mb=int(mb), cpu=int(cpu), cores=int(cores), path=path)\n\
+if want:\n    got = json.dumps(db.query_tag('q'))\n    assert got == want, f'{got!r} != {want!r}'\n\
+if set_:\n    db['p'] = json.loads(set_)\n    db.save_database()\n";
+
+/// Profiles with credentials, salts, aads and Passcrypt settings: made by
+/// the reference and opened by the CLI, and the reverse.
+fn profiles(
+    exe: &Path,
+    py: &Path,
+    dir: &Path,
+    rng: &mut Drbg,
+    tally: &mut impl FnMut(Result<(), String>, String),
+) -> Result<(), String> {
+    for round in 0..3 {
+        let folder = dir.join(format!("profile-{round}"));
+        let _ = std::fs::remove_dir_all(&folder);
+        std::fs::create_dir_all(&folder).map_err(|e| e.to_string())?;
+        let user = format!("user-{}", rng.below(1 << 20));
+        let pass = hex::encode(rng.bytes(10));
+        let pw = dir.join("profile-pw");
+        std::fs::write(&pw, format!("{pass}\n")).map_err(|e| e.to_string())?;
+        let salt_len = rng.index(3) * 8;
+        let salt = hex::encode(rng.bytes(salt_len));
+        let aad = format!("aad {}", rng.below(100));
+        let (mb, cpu, cores) = (
+            (1 + rng.below(3)).to_string(),
+            (1 + rng.below(2)).to_string(),
+            (1 + rng.below(2)).to_string(),
+        );
+        let creds: Vec<String> = (0..rng.index(3))
+            .map(|i| format!("cred{i}-{}", rng.below(99)))
+            .collect();
+        let value = format!("[{}, \"v\", 18446744073709551616]", rng.below(1000));
+        let f = s(&folder);
+        let mut py_args: Vec<&str> =
+            vec![&f, &user, &pass, &salt, &aad, &mb, &cpu, &cores, "", &value];
+        py_args.extend(creds.iter().map(String::as_str));
+        let w = s(&pw);
+        let mut cli: Vec<&str> = vec![
+            "db",
+            "--path",
+            &f,
+            "--profile",
+            &user,
+            "--passphrase-file",
+            &w,
+            "--mb",
+            &mb,
+            "--cpu",
+            &cpu,
+            "--cores",
+            &cores,
+            "--aad",
+            &aad,
+        ];
+        if !salt.is_empty() {
+            cli.extend(["--salt-hex", salt.as_str()]);
+        }
+        for c in &creds {
+            cli.extend(["--credential", c.as_str()]);
+        }
+        // The reference makes it and sets p; the CLI reads p and sets q.
+        let r = python(py, PROFILE, &py_args).and_then(|()| {
+            let out = run_cli(exe, &[&cli[..], &["get", "p"]].concat(), b"")?;
+            if out != format!("{value}\n").into_bytes() {
+                return Err(format!(
+                    "cli get p printed {:?}",
+                    String::from_utf8_lossy(&out)
+                ));
+            }
+            Ok(())
+        });
+        tally(
+            r,
+            format!(
+                "profile round {round} python → cli ({} credentials)",
+                creds.len()
+            ),
+        );
+        let r = run_cli(exe, &[&cli[..], &["set", "q", &value]].concat(), b"").and_then(|_| {
+            py_args[8] = &value;
+            py_args[9] = "";
+            python(py, PROFILE, &py_args)
+        });
+        tally(r, format!("profile round {round} cli → python"));
+    }
+    Ok(())
+}
+
+/// `k, p, mode, filename, aad, x, y`: the database's own bytes/token
+/// encryption and HMACs in the reference.
+const DB_CRYPTO: &str = "import sys, aiootp\n\
+k, p, mode, fn, aad, x, y = sys.argv[1:]\n\
+db = aiootp.Database(open(k, 'rb').read(), path=p)\n\
+a = aad.encode()\n\
+if mode == 'read':\n    assert db.bytes_decrypt(open(x, 'rb').read(), filename=fn, aad=a) == open(y, 'rb').read(), 'plaintext differs'\n\
+elif mode == 'read-token':\n    assert db.read_token(open(x, 'rb').read(), filename=fn, aad=a) == open(y, 'rb').read(), 'plaintext differs'\n\
+elif mode == 'write':\n    open(y, 'wb').write(db.bytes_encrypt(open(x, 'rb').read(), filename=fn, aad=a))\n\
+elif mode == 'write-token':\n    open(y, 'wb').write(db.make_token(open(x, 'rb').read(), filename=fn, aad=a))\n\
+elif mode == 'test-hmac':\n    db.test_hmac(bytes.fromhex(open(y).read().strip()), open(x, 'rb').read(), aad=a)\n\
+elif mode == 'make-hmac':\n    open(y, 'w').write(db.make_hmac(open(x, 'rb').read(), aad=a).hex())\n\
+elif mode == 'get':\n    got = db.query_tag(fn)\n    assert got == open(x, 'rb').read().decode(), f'{got!r}'\n";
+
+/// `db encrypt/decrypt/token/hmac` against the reference's methods, both
+/// ways, and `db mirror` into the same folder.
+fn database_crypto(
+    exe: &Path,
+    py: &Path,
+    dir: &Path,
+    rng: &mut Drbg,
+    tally: &mut impl FnMut(Result<(), String>, String),
+) -> Result<(), String> {
+    let (key, folder) = (dir.join("db-key"), dir.join("crypto-db"));
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::write(&key, rng.bytes(64)).map_err(|e| e.to_string())?;
+    let (k, f) = (s(&key), s(&folder));
+    run_cli(exe, &["db", "--path", &f, "--key-file", &k, "init"], b"")?;
+    let (plain, ct, mac) = (dir.join("db-plain"), dir.join("db-ct"), dir.join("db-mac"));
+    let (p, c, m) = (s(&plain), s(&ct), s(&mac));
+    let db = ["db", "--path", f.as_str(), "--key-file", k.as_str()];
+    for size in [0usize, 100, 70_000] {
+        std::fs::write(&plain, rng.bytes(size)).map_err(|e| e.to_string())?;
+        let name = format!("file-{}", rng.below(1000));
+        let aad = format!("aad-{}", rng.below(1000));
+        let with = |rest: &[&str]| -> Vec<String> {
+            db.iter().chain(rest).map(|x| (*x).to_owned()).collect()
+        };
+        let call = |args: Vec<String>, stdin: &[u8]| {
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            run_cli(exe, &refs, stdin)
+        };
+        for (armor, py_read, py_write) in [
+            (false, "read", "write"),
+            (true, "read-token", "write-token"),
+        ] {
+            let mut rest = vec![
+                "encrypt",
+                "--filename",
+                &name,
+                "--aad",
+                &aad,
+                "-f",
+                "-o",
+                &c,
+            ];
+            if armor {
+                rest.push("--armor");
+            }
+            rest.push(&p);
+            let r = call(with(&rest), b"")
+                .and_then(|_| python(py, DB_CRYPTO, &[&k, &f, py_read, &name, &aad, &c, &p]));
+            tally(
+                r,
+                format!("db encrypt (armor {armor}) cli → python, size {size}"),
+            );
+            let r =
+                python(py, DB_CRYPTO, &[&k, &f, py_write, &name, &aad, &p, &c]).and_then(|()| {
+                    let out = if armor {
+                        let token = std::fs::read(&ct).map_err(|e| e.to_string())?;
+                        call(
+                            with(&["token", "read", "--filename", &name, "--aad", &aad]),
+                            &token,
+                        )?
+                    } else {
+                        call(
+                            with(&["decrypt", "--filename", &name, "--aad", &aad, &c]),
+                            b"",
+                        )?
+                    };
+                    same_file(&plain, &out)
+                });
+            tally(
+                r,
+                format!("db encrypt (armor {armor}) python → cli, size {size}"),
+            );
+        }
+        let data = std::fs::read(&plain).map_err(|e| e.to_string())?;
+        let r = call(with(&["hmac", "make", "--aad", &aad]), &data).and_then(|out| {
+            std::fs::write(&mac, out).map_err(|e| e.to_string())?;
+            python(py, DB_CRYPTO, &[&k, &f, "test-hmac", "", &aad, &p, &m])
+        });
+        tally(r, format!("db hmac make cli → python, size {size}"));
+        let r = python(py, DB_CRYPTO, &[&k, &f, "make-hmac", "", &aad, &p, &m]).and_then(|()| {
+            let hex = std::fs::read_to_string(&mac).map_err(|e| e.to_string())?;
+            call(with(&["hmac", "test", "--aad", &aad, hex.trim()]), &data).map(|_| ())
+        });
+        tally(r, format!("db hmac python → cli test, size {size}"));
+    }
+    // Mirror into the same folder under a new key: the reference opens it.
+    let key2 = dir.join("db-key2");
+    std::fs::write(&key2, rng.bytes(64)).map_err(|e| e.to_string())?;
+    let k2 = s(&key2);
+    let value = format!("mirrored {}", rng.below(1000));
+    std::fs::write(&plain, format!("\"{value}\"")).map_err(|e| e.to_string())?;
+    std::fs::write(&ct, &value).map_err(|e| e.to_string())?;
+    let r = run_cli(
+        exe,
+        &[&db[..], &["set", "m", "-"]].concat(),
+        format!("\"{value}\"").as_bytes(),
+    )
+    .and_then(|_| {
+        run_cli(
+            exe,
+            &[&db[..], &["mirror", "--to", &f, "--new-key-file", &k2]].concat(),
+            b"",
+        )
+    })
+    .and_then(|_| python(py, DB_CRYPTO, &[&k2, &f, "get", "m", "", &c, ""]));
+    tally(r, "db mirror into the same folder, read by python".into());
+    Ok(())
 }

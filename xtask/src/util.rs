@@ -39,6 +39,32 @@ pub fn reference_python() -> Result<PathBuf, String> {
 }
 
 /// Runs a command in the workspace root, echoing it.
+/// The ```python blocks of a Markdown file under the repository root, in order.
+pub fn python_blocks(doc: &str) -> Result<Vec<String>, String> {
+    let path = root().join(doc);
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        match (&mut current, line.trim_end()) {
+            (None, "```python") => current = Some(String::new()),
+            (Some(block), "```") => {
+                blocks.push(std::mem::take(block));
+                current = None;
+            }
+            (Some(block), l) => {
+                block.push_str(l);
+                block.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    if blocks.is_empty() {
+        return Err(format!("{doc} has no python blocks"));
+    }
+    Ok(blocks)
+}
+
 pub fn run(program: &str, args: &[&str]) -> Result<(), String> {
     eprintln!("$ {program} {}", args.join(" "));
     let status: ExitStatus = Command::new(program)

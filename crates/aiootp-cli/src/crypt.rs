@@ -10,6 +10,7 @@
 
 use crate::error::{CliError, Result};
 use crate::files::{Input, Sink, Target};
+use crate::passfile::{self, Header, Limits, Work};
 use aiootp::chunky2048::stream::{BytesDecryptor, BytesEncryptor};
 use aiootp::chunky2048::{Chunky2048, HEADER_BYTES};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -49,10 +50,69 @@ fn write(out: &mut dyn Write, data: &[u8]) -> Result<()> {
     out.write_all(data).map_err(|e| CliError::io("output", e))
 }
 
+/// The key of an `encrypt` or `decrypt`.
+#[derive(Debug)]
+pub enum Keying<'a> {
+    /// A key (a key file's, or a database's).
+    Cipher(&'a Chunky2048),
+    /// A passphrase (prompted, a line of stdin, or `file`): a passphrase
+    /// file is written with `work`, and read if it asks for no more than
+    /// `limits`.
+    Passphrase {
+        /// `--passphrase-file`.
+        file: Option<&'a Path>,
+        /// The Passcrypt work of a new file.
+        work: Work,
+        /// The most work a file read may ask for.
+        limits: Limits,
+    },
+}
+
+/// The passphrase of a passphrase file: from `file`, else asked on the
+/// terminal (twice when `confirm`), else one line of stdin.
+fn file_passphrase(
+    file: Option<&Path>,
+    data_on_stdin: bool,
+    confirm: bool,
+) -> Result<Zeroizing<Vec<u8>>> {
+    if let Some(f) = file {
+        return crate::files::read_passphrase_file(f);
+    }
+    if std::io::stdin().is_terminal() {
+        let pass = crate::files::passphrase("passphrase: ")?;
+        if confirm {
+            let again = crate::files::passphrase("passphrase again: ")?;
+            if !aiootp::primitives::bytes_are_equal(&pass, &again) {
+                return Err(CliError::usage(
+                    "the two passphrases differ; nothing was written",
+                ));
+            }
+        }
+        return Ok(pass);
+    }
+    if data_on_stdin {
+        return Err(CliError::usage(
+            "the data is on stdin, so the passphrase cannot be: give --passphrase-file FILE, or run on a terminal",
+        ));
+    }
+    crate::files::passphrase("passphrase: ")
+}
+
+/// Tells the terminal (if any) that Passcrypt is working.
+fn announce(work: Work) {
+    if std::io::stderr().is_terminal() {
+        eprintln!(
+            "aiootp: deriving the key from the passphrase (Passcrypt: {} MiB, cpu {}, cores {})",
+            work.mb, work.cpu, work.cores
+        );
+    }
+}
+
 /// Encrypts `input` to `output`: `shmac ‖ salt ‖ iv ‖ blocks`, exactly what
-/// `Chunky2048(key).bytes_encrypt(data, aad=aad)` returns.
+/// `Chunky2048(key).bytes_encrypt(data, aad=aad)` returns; under a
+/// passphrase, after the passphrase file's header.
 pub fn encrypt(
-    cipher: &Chunky2048,
+    keying: &Keying<'_>,
     aad: &[u8],
     input: Option<&Path>,
     output: Option<&Path>,
@@ -63,6 +123,17 @@ pub fn encrypt(
     if !armor {
         crate::files::refuse_binary_to_terminal(output, "give -o FILE or --armor")?;
     }
+    let derived;
+    let (cipher, prefix): (&Chunky2048, Vec<u8>) = match keying {
+        Keying::Cipher(c) => (c, Vec::new()),
+        Keying::Passphrase { file, work, .. } => {
+            let header = Header::new(*work)?;
+            let pass = file_passphrase(*file, crate::files::is_stdin(input), true)?;
+            announce(*work);
+            derived = Chunky2048::new(header.key(&pass)?.expose())?;
+            (&derived, header.bytes().to_vec())
+        }
+    };
     let mut reader = Input::open(input)?;
     let bar = progress(reader.len());
     let mut enc = BytesEncryptor::new(cipher, aad)?;
@@ -76,6 +147,7 @@ pub fn encrypt(
         _ => Some(tempfile::tempfile().map_err(|e| CliError::io("temporary file", e))?),
     };
     if spool.is_none() {
+        write(&mut sink, &prefix)?;
         write(&mut sink, &[0u8; HEADER_BYTES])?;
     }
     let body: &mut dyn Write = match (&mut spool, &mut sink) {
@@ -103,16 +175,17 @@ pub fn encrypt(
     match (spool, &mut sink) {
         (None, Sink::File(staged)) => {
             let f = staged.file_mut();
-            f.seek(SeekFrom::Start(0)).map_err(seek)?;
+            f.seek(SeekFrom::Start(prefix.len() as u64)).map_err(seek)?;
             f.write_all(&header).map_err(seek)?;
             f.seek(SeekFrom::End(0)).map_err(seek)?;
         }
         (Some(mut f), sink) if armor => {
             f.seek(SeekFrom::Start(0)).map_err(seek)?;
             let on_terminal = matches!(sink, Sink::Stdout(_)) && std::io::stdout().is_terminal();
-            write_armored(&header, &mut f, sink, on_terminal)?;
+            write_armored(&[&prefix[..], &header].concat(), &mut f, sink, on_terminal)?;
         }
         (Some(mut f), sink) => {
+            write(sink, &prefix)?;
             write(sink, &header)?;
             f.seek(SeekFrom::Start(0)).map_err(seek)?;
             std::io::copy(&mut f, sink).map_err(seek)?;
@@ -129,14 +202,14 @@ pub fn encrypt(
 /// the pieces join into the encoding of the whole).
 const ARMOR_CHUNK: usize = 3 << 18;
 
-/// The token form of `header ‖ body`: URL-safe base64 without `=`,
+/// The token form of `start ‖ body`: URL-safe base64 without `=`,
 /// exactly `Chunky2048(key).make_token(data, aad=aad)` (no newline: the
 /// reference's `read_token` counts one into its padding). A newline ends
 /// it only on a terminal.
-fn write_armored(header: &[u8], body: &mut File, out: &mut dyn Write, newline: bool) -> Result<()> {
+fn write_armored(start: &[u8], body: &mut File, out: &mut dyn Write, newline: bool) -> Result<()> {
     let mut buf = vec![0u8; ARMOR_CHUNK];
-    buf[..HEADER_BYTES].copy_from_slice(header);
-    let mut filled = HEADER_BYTES;
+    buf[..start.len()].copy_from_slice(start);
+    let mut filled = start.len();
     loop {
         let n = read_chunk(body, &mut buf[filled..])?;
         filled += n;
@@ -207,10 +280,11 @@ fn decrypt_pass(
     aad: &[u8],
     ttl: u64,
     f: &mut File,
+    start: u64,
     mut out: impl FnMut(&[u8]) -> Result<()>,
     bar: Option<&ProgressBar>,
 ) -> Result<()> {
-    f.seek(SeekFrom::Start(0))
+    f.seek(SeekFrom::Start(start))
         .map_err(|e| CliError::io("input", e))?;
     let mut header = [0u8; HEADER_BYTES];
     if read_chunk(f, &mut header)? != HEADER_BYTES {
@@ -239,9 +313,10 @@ fn decrypt_pass(
 }
 
 /// Decrypts `input` to `output`; nothing is written (and no output file
-/// is created) unless the whole ciphertext authenticates.
+/// is created) unless the whole ciphertext authenticates. A passphrase
+/// file is recognised by its magic, an armored input by its alphabet.
 pub fn decrypt(
-    cipher: &Chunky2048,
+    keying: &Keying<'_>,
     aad: &[u8],
     ttl: u64,
     input: Option<&Path>,
@@ -258,10 +333,36 @@ pub fn decrypt(
     if is_armored(&mut f)? {
         (f, len) = dearmor(&mut f)?;
     }
+    let mut start = [0u8; passfile::HEADER_BYTES];
+    let n = read_chunk(&mut f, &mut start)?;
+    let derived;
+    let (cipher, skip): (&Chunky2048, u64) = match (keying, Header::is_passphrase_file(&start[..n]))
+    {
+        (Keying::Cipher(c), false) => (c, 0),
+        (Keying::Cipher(_), true) => {
+            return Err(CliError::usage(
+                "this file is encrypted with a passphrase, not a key: leave out --key-file",
+            ));
+        }
+        (Keying::Passphrase { .. }, false) => {
+            return Err(CliError::usage(
+                "this is not a passphrase-encrypted file: give --key-file KEY",
+            ));
+        }
+        (Keying::Passphrase { file, limits, .. }, true) => {
+            let header = Header::parse(&start[..n])?;
+            limits.allow(header.work)?;
+            let pass = file_passphrase(*file, crate::files::is_stdin(input), false)?;
+            announce(header.work);
+            derived = Chunky2048::new(header.key(&pass)?.expose())?;
+            (&derived, passfile::HEADER_BYTES as u64)
+        }
+    };
+    let len = len.saturating_sub(skip);
     aiootp::chunky2048::check_ciphertext_len(usize::try_from(len).unwrap_or(usize::MAX))?;
     let bar = progress(Some(len.saturating_mul(2)));
     // Pass 1: authenticate; the plaintext is dropped (and wiped) as made.
-    decrypt_pass(cipher, aad, ttl, &mut f, |_| Ok(()), bar.as_ref())?;
+    decrypt_pass(cipher, aad, ttl, &mut f, skip, |_| Ok(()), bar.as_ref())?;
     // Pass 2: the same ciphertext, now known to be authentic.
     let mut sink = target.open(0o644)?;
     decrypt_pass(
@@ -269,6 +370,7 @@ pub fn decrypt(
         aad,
         ttl,
         &mut f,
+        skip,
         |p| write(&mut sink, p),
         bar.as_ref(),
     )?;

@@ -1,43 +1,151 @@
 //! `aiootp db`: an encrypted database folder from the command line.
 
+use crate::crypt::{self, Keying};
 use crate::error::{CliError, Result};
-use crate::files::{Target, passphrase, read_key, read_stdin};
+use crate::files::{Target, passphrase, read_bounded, read_key, read_passphrase_file, read_stdin};
+use crate::opts::{self, Aad, ProfileAad};
 use aiootp::db::{
     Database, LockMode, OpenMode, OpenOptions, ProfileSettings, Value, generate_profile,
     generate_profile_existing,
 };
 use clap::Subcommand;
 use serde_json::{Map, Value as Json, json};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use zeroize::{Zeroize, Zeroizing};
+
+/// The options of every `db` command (before or after the subcommand).
+#[derive(Debug, Clone, clap::Args)]
+pub struct DbOptions {
+    /// The database folder.
+    #[arg(long, global = true)]
+    path: Option<PathBuf>,
+    /// The database key file.
+    #[arg(long, global = true)]
+    key_file: Option<PathBuf>,
+    /// Open a passphrase profile of this username instead (the
+    /// reference's `generate_profile`).
+    #[arg(long, global = true, value_name = "USERNAME")]
+    profile: Option<String>,
+    /// A profile credential (repeat for more; the reference's
+    /// `*credentials`, in order).
+    #[arg(
+        long = "credential",
+        value_name = "TEXT",
+        global = true,
+        allow_hyphen_values = true
+    )]
+    credentials: Vec<String>,
+    /// The profile's salt, in hex (the reference's `salt=`).
+    #[arg(long, value_name = "HEX", global = true)]
+    salt_hex: Option<String>,
+    /// The profile's Passcrypt MiB [default: 64].
+    #[arg(long, global = true)]
+    mb: Option<u64>,
+    /// The profile's Passcrypt passes [default: 2].
+    #[arg(long, global = true)]
+    cpu: Option<u64>,
+    /// The profile's Passcrypt cores [default: 4].
+    #[arg(long, global = true)]
+    cores: Option<u64>,
+    /// The profile's Passcrypt tag size [default: 168].
+    #[arg(long, global = true)]
+    tag_size: Option<usize>,
+    /// Read the profile's passphrase from the first line of this file.
+    #[arg(long, value_name = "FILE", global = true)]
+    passphrase_file: Option<PathBuf>,
+    /// Work inside this metatag (repeat for nested metatags).
+    #[arg(long = "metatag", value_name = "NAME", global = true)]
+    metatags: Vec<String>,
+    /// A metatag's name in hex (repeat for nested metatags; instead of --metatag).
+    #[arg(long = "metatag-hex", value_name = "HEX", global = true)]
+    metatags_hex: Vec<String>,
+}
+
+/// A tag's name: text, or `--tag-hex`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TagName {
+    /// The tag name.
+    tag: Option<String>,
+    /// The tag name in hex (any UTF-8, NUL and newlines included).
+    #[arg(long, value_name = "HEX")]
+    tag_hex: Option<String>,
+}
+
+impl TagName {
+    fn get(&self) -> Result<String> {
+        opts::name(
+            self.tag.as_deref(),
+            self.tag_hex.as_deref(),
+            "tag",
+            "--tag-hex",
+        )
+    }
+}
+
+/// The `filename=` of the database's own encryption: text or hex.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FileName {
+    /// The reference's `filename=` (keys are specific to it).
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "",
+        allow_hyphen_values = true
+    )]
+    filename: String,
+    /// The filename in hex (instead of --filename).
+    #[arg(long, value_name = "HEX")]
+    filename_hex: Option<String>,
+}
+
+impl FileName {
+    fn get(&self) -> Result<String> {
+        match &self.filename_hex {
+            Some(h) if self.filename.is_empty() => {
+                opts::name(None, Some(h), "file", "--filename-hex")
+            }
+            Some(_) => Err(CliError::usage(
+                "give --filename or --filename-hex, not both",
+            )),
+            None => Ok(self.filename.clone()),
+        }
+    }
+}
 
 /// What to do with the database (or one of its metatags).
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
-    /// Create a database under the key or profile (in a new, empty or
-    /// shared folder).
-    Init,
+    /// Create a database under the key or profile.
+    Init {
+        #[command(flatten)]
+        profile_aad: ProfileAad,
+    },
     /// Set a tag to a JSON value, or to the bytes of a file.
     Set {
-        /// The tag name.
-        tag: String,
+        /// The tag name (or give --tag-hex).
+        tag: Option<String>,
         /// The value as JSON text (e.g. '{"a": 1}' or '"text"'); `-` reads
         /// it from stdin, which keeps it out of the process list and the
         /// shell history. It may start with `-` (`-5`).
         #[arg(allow_hyphen_values = true)]
         value_json: Option<String>,
+        /// The tag name in hex (any UTF-8, NUL and newlines included).
+        #[arg(long, value_name = "HEX")]
+        tag_hex: Option<String>,
         /// Read the JSON value from this file.
         #[arg(long, conflicts_with_all = ["value_json", "file"])]
         json_file: Option<PathBuf>,
         /// Store the bytes of this file instead.
         #[arg(long, conflicts_with = "value_json")]
         file: Option<PathBuf>,
+        #[command(flatten)]
+        profile_aad: ProfileAad,
     },
     /// Print a tag: JSON as text, bytes raw.
     Get {
-        /// The tag name.
-        tag: String,
+        #[command(flatten)]
+        name: TagName,
         /// Refuse a value saved more than this many seconds ago (0 = any
         /// age; the reference's `query_tag(tag, ttl=…)`).
         #[arg(long, default_value_t = 0)]
@@ -49,31 +157,97 @@ pub enum DbCommand {
         /// Replace the output file if it exists.
         #[arg(short, long)]
         force: bool,
+        #[command(flatten)]
+        profile_aad: ProfileAad,
     },
     /// List the tags, then the metatags (with a trailing `/`).
-    List,
+    List {
+        /// Print each name in hex (names may hold newlines or NUL).
+        #[arg(long)]
+        hex: bool,
+        #[command(flatten)]
+        profile_aad: ProfileAad,
+    },
     /// Remove a tag.
     Rm {
-        /// The tag name.
-        tag: String,
+        #[command(flatten)]
+        name: TagName,
+        #[command(flatten)]
+        profile_aad: ProfileAad,
     },
-    /// Print everything as JSON, metatags nested; bytes as {"$bytes": hex}.
-    Dump,
+    /// Print everything as JSON, metatags nested (the escapes: docs/cli.md).
+    Dump {
+        #[command(flatten)]
+        profile_aad: ProfileAad,
+    },
     /// Restore a file written by `dump` (tags are set, nothing is removed).
     Load {
         /// The dump file (`-` for stdin).
         file: PathBuf,
+        #[command(flatten)]
+        profile_aad: ProfileAad,
     },
     /// Remove a metatag and everything in it (the reference's `delete_metatag`).
     RmMetatag {
-        /// The metatag's name.
-        name: String,
+        /// The metatag's name (or give --name-hex).
+        name: Option<String>,
+        /// The metatag's name in hex.
+        #[arg(long, value_name = "HEX")]
+        name_hex: Option<String>,
+        #[command(flatten)]
+        profile_aad: ProfileAad,
     },
     /// Authenticate data read from stdin with the database's HMAC key
     /// (`make_hmac` / `test_hmac`).
     Hmac {
         #[command(subcommand)]
         command: HmacCommand,
+    },
+    /// Encrypt a file or stdin with the database's keys: what the
+    /// reference's `db.bytes_encrypt(data, filename=…, aad=…)` returns
+    /// (`--armor`: `db.make_token`).
+    Encrypt {
+        #[command(flatten)]
+        filename: FileName,
+        #[command(flatten)]
+        aad: Aad,
+        /// The output file (stdout when absent or `-`; binary output to a
+        /// terminal needs `-o -`).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Replace the output file if it exists.
+        #[arg(short, long)]
+        force: bool,
+        /// Write the token form (`db.make_token`).
+        #[arg(short, long)]
+        armor: bool,
+        /// The input file (stdin when absent or `-`).
+        input: Option<PathBuf>,
+    },
+    /// Decrypt what `db encrypt` or the reference's `db.bytes_encrypt` /
+    /// `db.make_token` made; nothing is written unless it authenticates.
+    Decrypt {
+        #[command(flatten)]
+        filename: FileName,
+        #[command(flatten)]
+        aad: Aad,
+        /// Refuse ciphertexts older than this many seconds (0 = any age).
+        #[arg(long, default_value_t = 0)]
+        ttl: u64,
+        /// The output file (stdout when absent or `-`).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Replace the output file if it exists.
+        #[arg(short, long)]
+        force: bool,
+        /// The input file (stdin when absent or `-`).
+        input: Option<PathBuf>,
+    },
+    /// Make or read tokens with the database's keys (`db.make_token` /
+    /// `db.read_token`).
+    Token {
+        #[command(subcommand)]
+        command: DbTokenCommand,
     },
     /// Copy everything into another database under a new key.
     Mirror {
@@ -83,6 +257,8 @@ pub enum DbCommand {
         /// The destination's key file.
         #[arg(long)]
         new_key_file: PathBuf,
+        #[command(flatten)]
+        profile_aad: ProfileAad,
     },
 }
 
@@ -91,17 +267,40 @@ pub enum DbCommand {
 pub enum HmacCommand {
     /// Print the hex HMAC of stdin.
     Make {
-        /// Associated data.
-        #[arg(long, default_value = "")]
-        aad: String,
+        #[command(flatten)]
+        aad: Aad,
     },
     /// Check a hex HMAC of stdin (exit 1 if it does not match).
     Test {
         /// The HMAC, in hex.
         hmac_hex: String,
-        /// Associated data.
-        #[arg(long, default_value = "")]
-        aad: String,
+        #[command(flatten)]
+        aad: Aad,
+    },
+}
+
+/// `db token make` / `db token read`.
+#[derive(Debug, Subcommand)]
+pub enum DbTokenCommand {
+    /// Read data from stdin, print a token.
+    Make {
+        #[command(flatten)]
+        filename: FileName,
+        #[command(flatten)]
+        aad: Aad,
+    },
+    /// Print the data of a token (argument, or stdin).
+    Read {
+        #[command(flatten)]
+        filename: FileName,
+        #[command(flatten)]
+        aad: Aad,
+        /// Refuse tokens older than this many seconds (0 = any age).
+        #[arg(long, default_value_t = 0)]
+        ttl: u64,
+        /// The token (stdin when absent; it may start with `-`).
+        #[arg(allow_hyphen_values = true)]
+        token: Option<String>,
     },
 }
 
@@ -111,6 +310,26 @@ impl DbCommand {
             self,
             Self::Set { .. } | Self::Rm { .. } | Self::RmMetatag { .. } | Self::Load { .. }
         )
+    }
+
+    /// The profile's aad given after the subcommand, if the subcommand
+    /// takes one (those with data aad of their own do not).
+    fn profile_aad(&self) -> Option<&ProfileAad> {
+        match self {
+            Self::Init { profile_aad }
+            | Self::Set { profile_aad, .. }
+            | Self::Get { profile_aad, .. }
+            | Self::List { profile_aad, .. }
+            | Self::Rm { profile_aad, .. }
+            | Self::Dump { profile_aad }
+            | Self::Load { profile_aad, .. }
+            | Self::RmMetatag { profile_aad, .. }
+            | Self::Mirror { profile_aad, .. } => Some(profile_aad),
+            Self::Hmac { .. }
+            | Self::Encrypt { .. }
+            | Self::Decrypt { .. }
+            | Self::Token { .. } => None,
+        }
     }
 }
 
@@ -143,16 +362,43 @@ fn is_empty_folder(path: &Path) -> Result<bool> {
     Ok(true)
 }
 
+/// The profile's passphrase: `--passphrase-file`, else asked on the
+/// terminal (twice when a profile is made), else one line of stdin.
+fn profile_passphrase(o: &DbOptions, confirm: bool) -> Result<Zeroizing<Vec<u8>>> {
+    if let Some(f) = &o.passphrase_file {
+        return read_passphrase_file(f);
+    }
+    let pass = passphrase("passphrase: ")?;
+    if confirm && std::io::stdin().is_terminal() {
+        let again = passphrase("passphrase again: ")?;
+        if !aiootp::primitives::bytes_are_equal(&pass, &again) {
+            return Err(CliError::usage(
+                "the two passphrases differ; nothing was written",
+            ));
+        }
+    }
+    Ok(pass)
+}
+
 /// Opens the database of `--key-file` or `--profile`.
-fn open(
-    path: &Path,
-    key_file: Option<&Path>,
-    profile: Option<&str>,
-    access: Access,
-) -> Result<Database> {
-    if key_file.is_some() == profile.is_some() {
+fn open(o: &DbOptions, path: &Path, profile_aad: &[u8], access: Access) -> Result<Database> {
+    if o.key_file.is_some() == o.profile.is_some() {
         return Err(CliError::usage(
             "give exactly one of --key-file or --profile",
+        ));
+    }
+    let profile_only = !o.credentials.is_empty()
+        || o.salt_hex.is_some()
+        || o.mb.is_some()
+        || o.cpu.is_some()
+        || o.cores.is_some()
+        || o.tag_size.is_some()
+        || o.passphrase_file.is_some()
+        || !profile_aad.is_empty();
+    if o.profile.is_none() && profile_only {
+        return Err(CliError::usage(
+            "--credential, --salt-hex, --mb, --cpu, --cores, --tag-size, --passphrase-file and a \
+             database-level --aad belong to a profile: add --profile USERNAME",
         ));
     }
     let exists = path.exists();
@@ -164,19 +410,39 @@ fn open(
         Access::Write => !exists || is_empty_folder(path)?,
         Access::Read => false,
     };
+    // Everything that can be refused is checked before the folder is made.
+    let key = o.key_file.as_deref().map(read_key).transpose()?;
+    let salt = o
+        .salt_hex
+        .as_deref()
+        .map(|h| opts::hex_arg(h, "--salt-hex"))
+        .transpose()?
+        .unwrap_or_default();
+    let settings = {
+        let mut s = ProfileSettings::default();
+        let p = &mut s.passcrypt;
+        p.mb = o.mb.unwrap_or(p.mb);
+        p.cpu = o.cpu.unwrap_or(p.cpu);
+        p.cores = o.cores.unwrap_or(p.cores);
+        p.tag_size = o.tag_size.unwrap_or(p.tag_size);
+        s
+    };
+    let pass = match &o.profile {
+        Some(_) => Some(profile_passphrase(o, access == Access::Create)?),
+        None => None,
+    };
     if create && !exists {
         std::fs::create_dir_all(path).map_err(|e| CliError::io(path.display(), e))?;
     }
-    let opened = match (key_file, profile) {
-        (Some(k), _) => {
-            let key = read_key(k)?;
+    let opened = match (&key, &o.profile, &pass) {
+        (Some(key), _, _) => {
             let mode = if create {
                 OpenMode::Create
             } else {
                 OpenMode::Existing
             };
             Database::open_with(
-                &key,
+                key,
                 path,
                 OpenOptions {
                     mode,
@@ -184,26 +450,35 @@ fn open(
                 },
             )
         }
-        (_, Some(user)) => {
-            let pass = passphrase("passphrase: ")?;
-            let settings = ProfileSettings::default();
+        (_, Some(user), Some(pass)) => {
+            let credentials: Vec<&[u8]> = o.credentials.iter().map(|c| c.as_bytes()).collect();
             let open = if create {
                 generate_profile
             } else {
                 generate_profile_existing
             };
-            open(path, &[], user.as_bytes(), &pass, b"", b"", &settings).map(|(db, _)| db)
+            open(
+                path,
+                &credentials,
+                user.as_bytes(),
+                pass,
+                &salt,
+                profile_aad,
+                &settings,
+            )
+            .map(|(db, _)| db)
         }
-        (None, None) => unreachable!("checked above"),
+        _ => unreachable!("checked above"),
     };
     opened.map_err(|e| match e {
         aiootp::db::Error::NotFound { .. } if access == Access::Write => CliError::auth(format!(
-            "{} holds files but no database for this key or profile (a wrong key or passphrase?); \
-             nothing was written. `aiootp db init` creates a new database there",
+            "{} holds files but no database for this key or profile (a wrong key, passphrase or \
+             profile setting?); nothing was written. `aiootp db init` creates a new database there",
             path.display()
         )),
         aiootp::db::Error::NotFound { .. } => CliError::auth(format!(
-            "no database for this key or profile in {} (a wrong key or passphrase, or not made yet: see `aiootp db init`)",
+            "no database for this key or profile in {} (a wrong key, passphrase or profile \
+             setting, or not made yet: see `aiootp db init`)",
             path.display()
         )),
         aiootp::db::Error::AlreadyExists { .. } => CliError::auth(format!(
@@ -214,33 +489,53 @@ fn open(
     })
 }
 
-/// Runs `command` on the database at `path`, inside the nested metatags
-/// `metatags` (created when the command writes).
-pub fn run(
-    path: &Path,
-    key_file: Option<&Path>,
-    profile: Option<&str>,
-    metatags: &[String],
-    command: &DbCommand,
-) -> Result<()> {
+/// Runs `command` on the database of `options`, inside its nested
+/// metatags (created when the command writes). `profile_aad` is the
+/// profile's aad given before the subcommand.
+pub fn run(options: &DbOptions, profile_aad: &ProfileAad, command: &DbCommand) -> Result<()> {
+    let path = options
+        .path
+        .as_deref()
+        .ok_or_else(|| CliError::usage("give the database folder: --path DIR"))?;
+    let after = command.profile_aad().filter(|a| a.is_given());
+    if after.is_some() && profile_aad.is_given() {
+        return Err(CliError::usage(
+            "the profile's --aad is given twice (before and after the subcommand)",
+        ));
+    }
+    let profile_aad = after.unwrap_or(profile_aad).bytes()?;
+    if !options.metatags.is_empty() && !options.metatags_hex.is_empty() {
+        return Err(CliError::usage(
+            "give the metatags with --metatag or with --metatag-hex, not both",
+        ));
+    }
+    let metatags: Vec<String> = if options.metatags_hex.is_empty() {
+        options.metatags.clone()
+    } else {
+        options
+            .metatags_hex
+            .iter()
+            .map(|h| opts::name(None, Some(h), "metatag", "--metatag-hex"))
+            .collect::<Result<_>>()?
+    };
     let access = match command {
-        DbCommand::Init => Access::Create,
+        DbCommand::Init { .. } => Access::Create,
         c if c.writes() => Access::Write,
         _ => Access::Read,
     };
-    let mut db = open(path, key_file, profile, access)?;
-    if matches!(command, DbCommand::Init) {
-        if !metatags.is_empty() {
-            return Err(CliError::usage(
-                "`db init` makes the top database; leave out --metatag",
-            ));
-        }
+    if matches!(command, DbCommand::Init { .. }) && !metatags.is_empty() {
+        return Err(CliError::usage(
+            "`db init` makes the top database; leave out --metatag",
+        ));
+    }
+    let mut db = open(options, path, &profile_aad, access)?;
+    if matches!(command, DbCommand::Init { .. }) {
         db.save_database()?;
         println!("created a database in {}", path.display());
         return Ok(());
     }
     let mut node = &mut db;
-    for name in metatags {
+    for name in &metatags {
         if !command.writes() && !node.metatags().iter().any(|m| m == name) {
             return Err(CliError::usage(format!(
                 "no metatag named {name:?} (see `list`)"
@@ -256,6 +551,10 @@ pub fn run(
     Ok(())
 }
 
+/// The most bytes `set --file`, `--json-file` and `load` read: what one
+/// database file may hold.
+const MAX_VALUE_FILE: u64 = aiootp::db::DEFAULT_MAX_FILE_BYTES;
+
 fn execute(db: &mut Database, command: &DbCommand, path: &Path) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     let out = |e| CliError::io("stdout", e);
@@ -263,9 +562,29 @@ fn execute(db: &mut Database, command: &DbCommand, path: &Path) -> Result<()> {
         DbCommand::Set {
             tag,
             value_json,
+            tag_hex,
             json_file,
             file,
+            ..
         } => {
+            // With --tag-hex, the one positional argument is the value.
+            let (tag, value_json) = match (tag_hex, tag, value_json) {
+                (Some(_), Some(_), Some(_)) => {
+                    return Err(CliError::usage(
+                        "with --tag-hex, give only VALUE_JSON after `set`",
+                    ));
+                }
+                (Some(h), first, None) => (
+                    opts::name(None, Some(h), "tag", "--tag-hex")?,
+                    first.clone(),
+                ),
+                (None, first, value) => (
+                    opts::name(first.as_deref(), None, "tag", "--tag-hex")?,
+                    value.clone(),
+                ),
+                (Some(_), None, Some(_)) => unreachable!("clap fills TAG first"),
+            };
+            let tag = tag.as_str();
             // Stored exactly as the reference stores json.loads(text):
             // integers of any size, -0, NaN, Infinity, lone surrogates.
             let parse = |text: &[u8]| -> Result<Value> {
@@ -275,14 +594,12 @@ fn execute(db: &mut Database, command: &DbCommand, path: &Path) -> Result<()> {
                     .map_err(|e| CliError::usage(format!("the value is {e}")))?;
                 Ok(Value::from_plaintext(normal.into_bytes(), tag)?)
             };
-            let value = match (value_json, json_file, file) {
-                (Some(text), None, None) if text == "-" => parse(&read_stdin()?)?,
+            let value = match (value_json.as_deref(), json_file, file) {
+                (Some("-"), None, None) => parse(&read_stdin()?)?,
                 (Some(text), None, None) => parse(text.as_bytes())?,
-                (None, Some(f), None) => parse(&Zeroizing::new(
-                    std::fs::read(f).map_err(|e| CliError::io(f.display(), e))?,
-                ))?,
+                (None, Some(f), None) => parse(&read_bounded(f, MAX_VALUE_FILE, "JSON file")?)?,
                 (None, None, Some(f)) => {
-                    Value::Bytes(std::fs::read(f).map_err(|e| CliError::io(f.display(), e))?)
+                    Value::Bytes(read_bounded(f, MAX_VALUE_FILE, "file")?.to_vec())
                 }
                 _ => {
                     return Err(CliError::usage(
@@ -294,18 +611,20 @@ fn execute(db: &mut Database, command: &DbCommand, path: &Path) -> Result<()> {
             db.save_database()?;
         }
         DbCommand::Get {
-            tag,
+            name,
             ttl,
             output,
             force,
+            ..
         } => {
-            if !db.contains(tag) {
+            let tag = name.get()?;
+            if !db.contains(&tag) {
                 return Err(CliError::usage(format!(
                     "no tag named {tag:?} (see `list`)"
                 )));
             }
             let target = Target::new(output.as_deref(), *force)?;
-            let mut bytes = match db.query_tag_ttl(tag, false, *ttl)? {
+            let mut bytes = match db.query_tag_ttl(&tag, false, *ttl)? {
                 Value::Bytes(b) => Zeroizing::new(b),
                 other => {
                     let mut text = Zeroizing::new(other.to_plaintext());
@@ -319,24 +638,32 @@ fn execute(db: &mut Database, command: &DbCommand, path: &Path) -> Result<()> {
             bytes.zeroize();
             sink.commit()?;
         }
-        DbCommand::List => {
+        DbCommand::List { hex, .. } => {
+            let show = |n: &str| {
+                if *hex {
+                    aiootp::primitives::bytes_to_hex(n.as_bytes())
+                } else {
+                    n.to_owned()
+                }
+            };
             for t in db.tags() {
-                writeln!(stdout, "{t}").map_err(out)?;
+                writeln!(stdout, "{}", show(t)).map_err(out)?;
             }
             for m in db.metatags() {
-                writeln!(stdout, "{m}/").map_err(out)?;
+                writeln!(stdout, "{}/", show(m)).map_err(out)?;
             }
         }
-        DbCommand::Rm { tag } => {
-            if !db.contains(tag) {
+        DbCommand::Rm { name, .. } => {
+            let tag = name.get()?;
+            if !db.contains(&tag) {
                 return Err(CliError::usage(format!(
                     "no tag named {tag:?} (see `list`)"
                 )));
             }
-            db.pop_tag(tag)?;
+            db.pop_tag(&tag)?;
             db.save_database()?;
         }
-        DbCommand::Dump => {
+        DbCommand::Dump { .. } => {
             let tree = dump(db)?;
             writeln!(
                 stdout,
@@ -345,7 +672,9 @@ fn execute(db: &mut Database, command: &DbCommand, path: &Path) -> Result<()> {
             )
             .map_err(out)?;
         }
-        DbCommand::Mirror { to, new_key_file } => {
+        DbCommand::Mirror {
+            to, new_key_file, ..
+        } => {
             let key = read_key(new_key_file)?;
             if !to.exists() {
                 std::fs::create_dir_all(to).map_err(|e| CliError::io(to.display(), e))?;
@@ -361,12 +690,12 @@ fn execute(db: &mut Database, command: &DbCommand, path: &Path) -> Result<()> {
             other.mirror_database(db)?;
             other.save_database()?;
         }
-        DbCommand::Init => {}
-        DbCommand::Load { file } => {
+        DbCommand::Init { .. } => {}
+        DbCommand::Load { file, .. } => {
             let text = if file == Path::new("-") {
                 read_stdin()?
             } else {
-                Zeroizing::new(std::fs::read(file).map_err(|e| CliError::io(file.display(), e))?)
+                read_bounded(file, MAX_VALUE_FILE, "dump file")?
             };
             let tree: Json = serde_json::from_slice(&text).map_err(|e| {
                 CliError::usage(format!(
@@ -377,31 +706,100 @@ fn execute(db: &mut Database, command: &DbCommand, path: &Path) -> Result<()> {
             load(db, &tree, 0)?;
             db.save_database()?;
         }
-        DbCommand::RmMetatag { name } => {
-            if !db.metatags().iter().any(|m| m == name) {
+        DbCommand::RmMetatag { name, name_hex, .. } => {
+            let name = opts::name(
+                name.as_deref(),
+                name_hex.as_deref(),
+                "metatag",
+                "--name-hex",
+            )?;
+            if !db.metatags().contains(&name) {
                 return Err(CliError::usage(format!(
                     "no metatag named {name:?} (see `list`)"
                 )));
             }
-            db.metatag(name)?;
-            db.delete_metatag(name)?;
+            db.metatag(&name)?;
+            db.delete_metatag(&name)?;
             db.save_database()?;
         }
-        DbCommand::Hmac { command } => {
-            let data = read_stdin()?;
-            match command {
-                HmacCommand::Make { aad } => {
-                    let mac = db.make_hmac(&[&data], aad.as_bytes())?;
-                    writeln!(stdout, "{}", aiootp::primitives::bytes_to_hex(&mac)).map_err(out)?;
-                }
-                HmacCommand::Test { hmac_hex, aad } => {
-                    let mac = aiootp::primitives::hex_to_bytes(hmac_hex.trim())
-                        .ok_or_else(|| CliError::usage("HMAC_HEX is not hex"))?;
-                    db.test_hmac(&mac, &[&data], aad.as_bytes())?;
-                    writeln!(stdout, "ok").map_err(out)?;
-                }
+        DbCommand::Hmac { command } => match command {
+            HmacCommand::Make { aad } => {
+                let aad = aad.bytes()?;
+                let data = read_stdin()?;
+                let mac = db.make_hmac(&[&data], &aad)?;
+                writeln!(stdout, "{}", aiootp::primitives::bytes_to_hex(&mac)).map_err(out)?;
             }
+            HmacCommand::Test { hmac_hex, aad } => {
+                let aad = aad.bytes()?;
+                let mac = opts::hex_arg(hmac_hex, "HMAC_HEX")?;
+                let data = read_stdin()?;
+                db.test_hmac(&mac, &[&data], &aad)?;
+                writeln!(stdout, "ok").map_err(out)?;
+            }
+        },
+        DbCommand::Encrypt {
+            filename,
+            aad,
+            output,
+            force,
+            armor,
+            input,
+        } => {
+            let (cipher, aad) = db.file_cipher(&filename.get()?, &aad.bytes()?);
+            crypt::encrypt(
+                &Keying::Cipher(cipher),
+                &aad,
+                input.as_deref(),
+                output.as_deref(),
+                *force,
+                *armor,
+            )?;
         }
+        DbCommand::Decrypt {
+            filename,
+            aad,
+            ttl,
+            output,
+            force,
+            input,
+        } => {
+            let (cipher, aad) = db.file_cipher(&filename.get()?, &aad.bytes()?);
+            crypt::decrypt(
+                &Keying::Cipher(cipher),
+                &aad,
+                *ttl,
+                input.as_deref(),
+                output.as_deref(),
+                *force,
+            )?;
+        }
+        DbCommand::Token { command } => match command {
+            DbTokenCommand::Make { filename, aad } => {
+                let (filename, aad) = (filename.get()?, aad.bytes()?);
+                if std::io::stdin().is_terminal() {
+                    eprintln!(
+                        "aiootp: reading the token's data from the terminal; end it with Ctrl-D"
+                    );
+                }
+                let data = read_stdin()?;
+                writeln!(stdout, "{}", db.make_token(&data, &filename, &aad)?).map_err(out)?;
+            }
+            DbTokenCommand::Read {
+                filename,
+                aad,
+                ttl,
+                token,
+            } => {
+                let (filename, aad) = (filename.get()?, aad.bytes()?);
+                let token = match token {
+                    Some(t) => Zeroizing::new(t.clone().into_bytes()),
+                    None => read_stdin()?,
+                };
+                let plain =
+                    Zeroizing::new(db.read_token(token.trim_ascii(), &filename, &aad, *ttl)?);
+                stdout.write_all(&plain).map_err(out)?;
+            }
+        },
     }
     Ok(())
 }

@@ -38,7 +38,7 @@ pub fn run() -> Result<()> {
         &format!("encrypt {} MB to {}", data.len() / 1_000_000, enc.display()),
         || {
             crate::crypt::encrypt(
-                &cipher,
+                &crate::crypt::Keying::Cipher(&cipher),
                 b"demo",
                 Some(&plain_path),
                 Some(&enc),
@@ -49,7 +49,16 @@ pub fn run() -> Result<()> {
     )?;
     step(
         "decrypt it (the tag is checked before anything is published)",
-        || crate::crypt::decrypt(&cipher, b"demo", 0, Some(&enc), Some(&back), false),
+        || {
+            crate::crypt::decrypt(
+                &crate::crypt::Keying::Cipher(&cipher),
+                b"demo",
+                0,
+                Some(&enc),
+                Some(&back),
+                false,
+            )
+        },
     )?;
     let same = std::fs::read(&back).map_err(|e| CliError::io(back.display(), e))? == data;
     println!("      round trip identical: {same}");
@@ -58,7 +67,7 @@ pub fn run() -> Result<()> {
     std::fs::write(&enc, &tampered).map_err(|e| CliError::io(enc.display(), e))?;
     // `force`: the old output may be replaced, so only the tag can refuse.
     let refused = matches!(
-        crate::crypt::decrypt(&cipher, b"demo", 0, Some(&enc), Some(&back), true),
+        crate::crypt::decrypt(&crate::crypt::Keying::Cipher(&cipher), b"demo", 0, Some(&enc), Some(&back), true),
         Err(e) if e.code() == 1
     );
     println!("      one flipped bit is refused: {refused}");

@@ -67,18 +67,29 @@ impl From<aiootp::chunky2048::Error> for CliError {
     fn from(e: aiootp::chunky2048::Error) -> Self {
         use aiootp::chunky2048::Error as E;
         match e {
-            E::InvalidShmac | E::InvalidBlockId { .. } => {
-                Self::auth(format!("{e} (wrong key or aad, or the data was changed)"))
-            }
-            E::TimestampExpired { .. } => Self::auth(e.to_string()),
+            E::InvalidShmac | E::InvalidBlockId { .. } => Self::auth(
+                "the data does not authenticate: a wrong key, passphrase or aad, or it was changed",
+            ),
+            E::TimestampExpired { expired_by } => Self::auth(format!(
+                "the ciphertext is older than --ttl allows (by {expired_by} s)"
+            )),
             // A damaged (truncated or extended) ciphertext fails verification.
-            E::InvalidCiphertextLength { .. } => {
-                Self::auth(format!("{e} (the ciphertext was truncated or damaged)"))
+            E::InvalidCiphertextLength { .. } | E::InvalidLength { .. } => {
+                Self::auth("the input is not an aiootp ciphertext, or it was truncated or damaged")
+            }
+            E::InvalidToken(_) => {
+                Self::auth("the token is not an aiootp token (damaged or cut short?)")
+            }
+            E::KeyTooShort { len } => Self::usage(format!(
+                "the key file holds {len} bytes; keys are at least 64 (`aiootp keygen` makes one)"
+            )),
+            E::EmptyKey => Self::usage("the key file is empty (`aiootp keygen` makes a key)"),
+            E::AadTooLong { len } => {
+                Self::usage(format!("the associated data is too long ({len} bytes)"))
             }
             E::Io(io) => Self::io("I/O", io),
-            other => Self::usage(format!(
-                "{other} (the input is not a valid aiootp ciphertext)"
-            )),
+            E::Core(c) => Self::io("the random number generator", c),
+            _ => Self::auth("the input is not an aiootp ciphertext"),
         }
     }
 }
@@ -86,41 +97,106 @@ impl From<aiootp::chunky2048::Error> for CliError {
 impl From<aiootp::passcrypt::Error> for CliError {
     fn from(e: aiootp::passcrypt::Error) -> Self {
         use aiootp::passcrypt::Error as E;
+        let flag = |r: aiootp::passcrypt::Resource| match r {
+            aiootp::passcrypt::Resource::Mb => "mb",
+            aiootp::passcrypt::Resource::Cpu => "cpu",
+            aiootp::passcrypt::Resource::Cores => "cores",
+        };
         match e {
             E::InvalidPassphrase => Self::auth("the passphrase does not match the hash"),
             E::TimestampExpired { .. } => Self::auth("the hash is older than --ttl allows"),
+            E::MalformedHash => Self::usage("HASH is not a passcrypt hash (damaged or cut short?)"),
             E::PassphraseTooShort { missing } => Self::usage(format!(
                 "the passphrase is too short: give at least {missing} more bytes (`aiootp mnemonic` makes a strong one)"
             )),
             E::ResourceNotAllowed { parameter, value } => {
-                let flag = match parameter {
-                    aiootp::passcrypt::Resource::Mb => "mb",
-                    aiootp::passcrypt::Resource::Cpu => "cpu",
-                    aiootp::passcrypt::Resource::Cores => "cores",
-                };
+                let flag = flag(parameter);
                 Self::usage(format!(
-                    "the hash asks for {flag} {value}, more than allowed (raise the limit with --max-{flag})"
+                    "the hash asks for --{flag} {value}, more than allowed (raise the limit with --max-{flag})"
                 ))
             }
-            other => Self::usage(other.to_string()),
+            E::InvalidMb { .. } | E::MbTooLargeForHash { .. } => Self::usage(format!(
+                "--mb is too large: at most {} MiB per core",
+                1u64 << 24
+            )),
+            E::InvalidCpu { cpu } => Self::usage(format!("--cpu {cpu} is outside 1 to 256")),
+            E::InvalidCores { cores } => {
+                Self::usage(format!("--cores {cores} is outside 1 to 256"))
+            }
+            E::InvalidTagSize { tag_size } => {
+                Self::usage(format!("--tag-size {tag_size} is too small: at least 16"))
+            }
+            E::TagSizeTooLarge { tag_size, max } => {
+                Self::usage(format!("--tag-size {tag_size} is too large: at most {max}"))
+            }
+            E::InvalidSaltSize { len } => {
+                Self::usage(format!("a salt of {len} bytes: salts are 4 to 256 bytes"))
+            }
+            E::InvalidSaltSizeSetting { salt_size } => {
+                Self::usage(format!("--salt-size {salt_size} is outside 4 to 256"))
+            }
+            E::OutOfMemory { bytes } => Self::io(
+                "Passcrypt",
+                format!("could not allocate {} MiB (lower --mb)", bytes >> 20),
+            ),
+            other => Self::io("Passcrypt", other),
         }
     }
 }
 
 impl From<aiootp::db::Error> for CliError {
     fn from(e: aiootp::db::Error) -> Self {
-        if e.is_authentication_failure() {
-            return Self::auth(e.to_string());
-        }
+        use aiootp::db::Error as E;
         match e {
-            aiootp::db::Error::Io { .. } | aiootp::db::Error::Locked { .. } => Self {
-                kind: Kind::Io,
-                message: e.to_string(),
-            },
-            aiootp::db::Error::NotFound { .. } => {
-                Self::auth(format!("{e}; check the key file or profile"))
+            E::Locked { path } => Self::io(
+                path.display(),
+                "in use by another aiootp process; try again when it has finished",
+            ),
+            E::Io { path, source } => Self::io(path.display(), source),
+            E::NotARegularFile { path } => Self::auth(format!(
+                "{}: not a regular file, so not a database file (the folder was changed by someone else?)",
+                path.display()
+            )),
+            E::FileTooLarge { path, len, max } => Self::io(
+                path.display(),
+                format!("{len} bytes, more than a database file may hold ({max})"),
+            ),
+            E::MetatagTooDeep { max } => {
+                Self::usage(format!("metatags nest at most {max} levels deep"))
             }
-            other => Self::usage(other.to_string()),
+            E::InvalidFileName { .. } | E::Corrupt { .. } => Self::auth(format!(
+                "the database is damaged or was changed by someone else ({e})"
+            )),
+            E::Cipher { source, .. } => match source {
+                aiootp::chunky2048::Error::TimestampExpired { expired_by } => Self::auth(format!(
+                    "the value is older than --ttl allows (by {expired_by} s)"
+                )),
+                aiootp::chunky2048::Error::InvalidShmac
+                | aiootp::chunky2048::Error::InvalidBlockId { .. } => Self::auth(
+                    "the data does not authenticate: a wrong key, profile, filename or aad, or it was changed",
+                ),
+                other => other.into(),
+            },
+            E::NotFound { path } => Self::auth(format!(
+                "no database for this key or profile in {}; check the key file or profile",
+                path.display()
+            )),
+            E::AlreadyExists { path } => Self::auth(format!(
+                "a database for this key or profile already exists in {}",
+                path.display()
+            )),
+            E::UnknownTag { tag } => Self::usage(format!("no tag named {tag:?} (see `list`)")),
+            E::UnknownMetatag { name } => {
+                Self::usage(format!("no metatag named {name:?} (see `list`)"))
+            }
+            E::Json { tag, reason } => {
+                Self::usage(format!("the value of {tag:?} is not JSON ({reason})"))
+            }
+            E::InvalidHmac => Self::auth("the HMAC does not match the data"),
+            E::NoData => Self::usage("nothing to authenticate: give data on stdin"),
+            E::Passcrypt(p) => p.into(),
+            E::Core(c) => Self::io("the random number generator", c),
+            other => Self::io("database", other),
         }
     }
 }

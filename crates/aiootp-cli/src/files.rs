@@ -214,6 +214,12 @@ fn folder_of(target: &Path) -> PathBuf {
 impl Staged {
     fn new(target: &Path, mode: u32, replace: bool) -> Result<Self> {
         let dir = folder_of(target);
+        if !dir.is_dir() {
+            return Err(CliError::io(
+                target.display(),
+                format!("the folder {} does not exist", dir.display()),
+            ));
+        }
         #[cfg(target_os = "linux")]
         {
             use rustix::fs::{Mode, OFlags};
@@ -241,7 +247,14 @@ impl Staged {
             .prefix(".aiootp-tmp-")
             .permissions(std::os::unix::fs::PermissionsExt::from_mode(mode))
             .tempfile_in(&dir)
-            .map_err(|e| CliError::io(dir.display(), e))?;
+            // The OS error only: tempfile's message names the temporary.
+            .map_err(|e| {
+                let bare = e.raw_os_error().map_or_else(
+                    || io::Error::from(e.kind()),
+                    io::Error::from_raw_os_error,
+                );
+                CliError::io(target.display(), bare)
+            })?;
         let (file, path) = tmp.into_parts();
         register_cleanup(&path);
         Ok(Self {
@@ -429,15 +442,74 @@ impl Read for Input {
     }
 }
 
+/// The largest key file read (keys are 64 bytes; the reference takes any
+/// length of at least 64).
+const MAX_KEY_FILE: u64 = 1 << 16;
+
+/// Whether `input` (a command's input path) is standard input.
+pub fn is_stdin(input: Option<&Path>) -> bool {
+    input.is_none_or(|p| p == Path::new("-") || p == Path::new("/dev/stdin"))
+}
+
+/// The bytes of a small file (a key, a passphrase, an aad, a JSON value):
+/// at most `max` bytes, or an error naming `what`. Pipes and process
+/// substitutions (`<(…)`) are read too, bounded the same way; a folder is
+/// refused.
+pub fn read_bounded(path: &Path, max: u64, what: &str) -> Result<Zeroizing<Vec<u8>>> {
+    let shown = path.display();
+    let f = File::open(path).map_err(|e| CliError::io(format!("{what} {shown}"), e))?;
+    let meta = f
+        .metadata()
+        .map_err(|e| CliError::io(format!("{what} {shown}"), e))?;
+    if meta.is_dir() {
+        return Err(CliError::usage(format!(
+            "{what} {shown} is a folder; name a file"
+        )));
+    }
+    let too_large = || CliError::usage(format!("{what} {shown} is larger than {max} bytes"));
+    if meta.is_file() && meta.len() > max {
+        return Err(too_large());
+    }
+    // Sized once from the file's length, when it has one.
+    let cap = usize::try_from(meta.len().min(max)).unwrap_or(0);
+    let mut data = Zeroizing::new(Vec::with_capacity(cap.saturating_add(1)));
+    f.take(max.saturating_add(1))
+        .read_to_end(&mut data)
+        .map_err(|e| CliError::io(format!("{what} {shown}"), e))?;
+    if data.len() as u64 > max {
+        return Err(too_large());
+    }
+    Ok(data)
+}
+
+/// The passphrase in a file: its first line (a file of one line, with or
+/// without its newline).
+pub fn read_passphrase_file(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
+    let mut data = read_bounded(path, MAX_PASSPHRASE_LINE as u64 + 2, "passphrase file")?;
+    let end = data.iter().position(|b| *b == b'\n').unwrap_or(data.len());
+    let end = if end > 0 && data[end - 1] == b'\r' {
+        end - 1
+    } else {
+        end
+    };
+    if end > MAX_PASSPHRASE_LINE {
+        return Err(CliError::usage(format!(
+            "the passphrase in {} is longer than {MAX_PASSPHRASE_LINE} bytes",
+            path.display()
+        )));
+    }
+    data[end..].zeroize();
+    data.truncate(end);
+    Ok(data)
+}
+
 /// Reads a raw key file (at least 64 bytes). A key file that looks like
 /// text (printable characters and a trailing newline, or hex digits only)
 /// is refused with a message saying so: it would otherwise fail later as an invalid tag. A
 /// key file readable by group or others draws a warning, as ssh gives.
 pub fn read_key(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
     let shown = path.display();
-    let key = Zeroizing::new(
-        std::fs::read(path).map_err(|e| CliError::io(format!("key file {shown}"), e))?,
-    );
+    let key = read_bounded(path, MAX_KEY_FILE, "key file")?;
     #[cfg(unix)]
     if let Ok(meta) = std::fs::metadata(path) {
         use std::os::unix::fs::PermissionsExt;

@@ -9,6 +9,8 @@ mod db;
 mod demo;
 mod error;
 mod files;
+mod opts;
+mod passfile;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use error::{CliError, Result};
@@ -42,14 +44,30 @@ enum Command {
         #[arg(short, long)]
         force: bool,
     },
-    /// Encrypt a file or stdin into Chunky2048's bytes format.
+    /// Encrypt a file or stdin into Chunky2048's bytes format, under a key
+    /// file or (-p) a passphrase.
     Encrypt {
         /// The key file.
+        #[arg(long, required_unless_present_any = ["passphrase", "passphrase_file"], conflicts_with_all = ["passphrase", "passphrase_file"])]
+        key_file: Option<PathBuf>,
+        /// Encrypt under a passphrase instead: asked twice on a terminal,
+        /// else one line of stdin (the file format: docs/passphrase-files.md).
+        #[arg(short, long)]
+        passphrase: bool,
+        /// Read the passphrase from the first line of this file (implies -p).
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+        /// Passcrypt MiB of memory for the passphrase's key [default: 64].
         #[arg(long)]
-        key_file: PathBuf,
-        /// Associated data that decryption must present too.
-        #[arg(long, default_value = "")]
-        aad: String,
+        mb: Option<u64>,
+        /// Passcrypt passes [default: 2].
+        #[arg(long)]
+        cpu: Option<u64>,
+        /// Passcrypt parallel cores [default: 4].
+        #[arg(long)]
+        cores: Option<u64>,
+        #[command(flatten)]
+        aad: opts::Aad,
         /// The output file (stdout when absent or `-`; binary output to a
         /// terminal needs `-o -`).
         #[arg(short, long)]
@@ -64,15 +82,30 @@ enum Command {
         /// The input file (stdin when absent or `-`).
         input: Option<PathBuf>,
     },
-    /// Decrypt (binary or armored input, recognised by itself); nothing is
-    /// written unless the ciphertext authenticates.
+    /// Decrypt (binary or armored input, key or passphrase files, each
+    /// recognised by itself); nothing is written unless the ciphertext
+    /// authenticates.
     Decrypt {
-        /// The key file.
-        #[arg(long)]
-        key_file: PathBuf,
-        /// The associated data used when encrypting.
-        #[arg(long, default_value = "")]
-        aad: String,
+        /// The key file (leave it out for a passphrase file).
+        #[arg(long, conflicts_with_all = ["passphrase", "passphrase_file"])]
+        key_file: Option<PathBuf>,
+        /// The file is under a passphrase (the default without --key-file).
+        #[arg(short, long)]
+        passphrase: bool,
+        /// Read the passphrase from the first line of this file.
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+        /// The most Passcrypt MiB a passphrase file may ask for.
+        #[arg(long, default_value_t = 1024)]
+        max_mb: u64,
+        /// The most Passcrypt passes a passphrase file may ask for.
+        #[arg(long, default_value_t = 32)]
+        max_cpu: u64,
+        /// The most Passcrypt cores a passphrase file may ask for.
+        #[arg(long, default_value_t = 16)]
+        max_cores: u64,
+        #[command(flatten)]
+        aad: opts::Aad,
         /// Refuse ciphertexts older than this many seconds (0 = any age).
         #[arg(long, default_value_t = 0)]
         ttl: u64,
@@ -98,18 +131,10 @@ enum Command {
     },
     /// Work with an encrypted database folder.
     Db {
-        /// The database folder (before or after the subcommand).
-        #[arg(long, global = true)]
-        path: Option<PathBuf>,
-        /// The database key file.
-        #[arg(long, global = true)]
-        key_file: Option<PathBuf>,
-        /// Open a passphrase profile of this username instead.
-        #[arg(long, global = true)]
-        profile: Option<String>,
-        /// Work inside this metatag (repeat for nested metatags).
-        #[arg(long = "metatag", value_name = "NAME", global = true)]
-        metatags: Vec<String>,
+        #[command(flatten)]
+        options: Box<db::DbOptions>,
+        #[command(flatten)]
+        profile_aad: opts::ProfileAad,
         #[command(subcommand)]
         command: db::DbCommand,
     },
@@ -141,18 +166,16 @@ enum TokenCommand {
         /// The key file.
         #[arg(long)]
         key_file: PathBuf,
-        /// Associated data.
-        #[arg(long, default_value = "")]
-        aad: String,
+        #[command(flatten)]
+        aad: opts::Aad,
     },
     /// Print the data of a token (argument, or stdin).
     Read {
         /// The key file.
         #[arg(long)]
         key_file: PathBuf,
-        /// Associated data.
-        #[arg(long, default_value = "")]
-        aad: String,
+        #[command(flatten)]
+        aad: opts::Aad,
         /// Refuse tokens older than this many seconds (0 = any age).
         #[arg(long, default_value_t = 0)]
         ttl: u64,
@@ -181,9 +204,8 @@ enum PasscryptCommand {
         /// Salt bytes.
         #[arg(long, default_value_t = 8)]
         salt_size: usize,
-        /// Associated data.
-        #[arg(long, default_value = "")]
-        aad: String,
+        #[command(flatten)]
+        aad: opts::Aad,
         /// Print the `$passcrypt$` PHC string instead of hex (no --aad).
         #[arg(long)]
         phc: bool,
@@ -196,9 +218,8 @@ enum PasscryptCommand {
         /// Refuse hashes older than this many seconds (0 = any age).
         #[arg(long, default_value_t = 0)]
         ttl: u64,
-        /// Associated data.
-        #[arg(long, default_value = "")]
-        aad: String,
+        #[command(flatten)]
+        aad: opts::Aad,
         /// The most MiB a hash may ask for (the reference's verify: 511).
         #[arg(long, default_value_t = 511)]
         max_mb: u64,
@@ -228,15 +249,50 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Encrypt {
             key_file,
+            passphrase,
+            passphrase_file,
+            mb,
+            cpu,
+            cores,
             aad,
             output,
             force,
             armor,
             input,
         } => {
+            let under_passphrase = passphrase || passphrase_file.is_some();
+            if !under_passphrase && (mb.is_some() || cpu.is_some() || cores.is_some()) {
+                return Err(CliError::usage(
+                    "--mb, --cpu and --cores set a passphrase's work: add -p",
+                ));
+            }
+            let aad = aad.bytes()?;
+            let d = passfile::Work::DEFAULT;
+            let work = passfile::Work {
+                mb: mb.unwrap_or(d.mb),
+                cpu: cpu.unwrap_or(d.cpu),
+                cores: cores.unwrap_or(d.cores),
+            }
+            .check()?;
+            let c;
+            let keying = match &key_file {
+                Some(k) => {
+                    c = cipher(k)?;
+                    crypt::Keying::Cipher(&c)
+                }
+                None => crypt::Keying::Passphrase {
+                    file: passphrase_file.as_deref(),
+                    work,
+                    limits: passfile::Limits {
+                        mb: 0,
+                        cpu: 0,
+                        cores: 0,
+                    },
+                },
+            };
             crypt::encrypt(
-                &cipher(&key_file)?,
-                aad.as_bytes(),
+                &keying,
+                &aad,
                 input.as_deref(),
                 output.as_deref(),
                 force,
@@ -245,15 +301,37 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Decrypt {
             key_file,
+            passphrase: _,
+            passphrase_file,
+            max_mb,
+            max_cpu,
+            max_cores,
             aad,
             ttl,
             output,
             force,
             input,
         } => {
+            let aad = aad.bytes()?;
+            let c;
+            let keying = match &key_file {
+                Some(k) => {
+                    c = cipher(k)?;
+                    crypt::Keying::Cipher(&c)
+                }
+                None => crypt::Keying::Passphrase {
+                    file: passphrase_file.as_deref(),
+                    work: passfile::Work::DEFAULT,
+                    limits: passfile::Limits {
+                        mb: max_mb,
+                        cpu: max_cpu,
+                        cores: max_cores,
+                    },
+                },
+            };
             crypt::decrypt(
-                &cipher(&key_file)?,
-                aad.as_bytes(),
+                &keying,
+                &aad,
                 ttl,
                 input.as_deref(),
                 output.as_deref(),
@@ -266,8 +344,10 @@ fn run(cli: Cli) -> Result<()> {
             if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
                 eprintln!("aiootp: reading the token's data from the terminal; end it with Ctrl-D");
             }
+            let aad = aad.bytes()?;
+            let c = cipher(&key_file)?;
             let data = files::read_stdin()?;
-            println!("{}", cipher(&key_file)?.make_token(&data, aad.as_bytes())?);
+            println!("{}", c.make_token(&data, &aad)?);
         }
         Command::Token {
             command:
@@ -278,11 +358,13 @@ fn run(cli: Cli) -> Result<()> {
                     token,
                 },
         } => {
+            let aad = aad.bytes()?;
+            let c = cipher(&key_file)?;
             let token = match token {
                 Some(t) => t.into_bytes(),
                 None => files::read_stdin()?.to_vec(),
             };
-            let plain = cipher(&key_file)?.read_token(token.trim_ascii(), aad.as_bytes(), ttl)?;
+            let plain = c.read_token(token.trim_ascii(), &aad, ttl)?;
             std::io::stdout().lock().write_all(&plain).map_err(out)?;
         }
         Command::Passcrypt {
@@ -297,6 +379,7 @@ fn run(cli: Cli) -> Result<()> {
                     phc,
                 },
         } => {
+            let aad = aad.bytes()?;
             if phc && !aad.is_empty() {
                 return Err(CliError::usage(
                     "the PHC form has no associated data: leave out --aad",
@@ -309,12 +392,8 @@ fn run(cli: Cli) -> Result<()> {
                 cores,
                 tag_size,
             };
-            let hash = aiootp::passcrypt::Passcrypt::default().hash_passphrase(
-                &pass,
-                aad.as_bytes(),
-                settings,
-                salt_size,
-            )?;
+            let hash = aiootp::passcrypt::Passcrypt::default()
+                .hash_passphrase(&pass, &aad, settings, salt_size)?;
             if phc {
                 let text = aiootp::passcrypt::phc::native_to_phc(&hash).map_err(|e| {
                     CliError::usage(format!("this hash has no PHC form ({e}): salts of 8 to 48 bytes and tags of up to 64 fit"))
@@ -335,6 +414,7 @@ fn run(cli: Cli) -> Result<()> {
                     max_cores,
                 },
         } => {
+            let aad = aad.bytes()?;
             let text = hash_hex.trim();
             let hash = if text.starts_with("$passcrypt$") {
                 aiootp::passcrypt::phc::phc_to_native(text).map_err(|e| {
@@ -351,32 +431,14 @@ fn run(cli: Cli) -> Result<()> {
                 cores: 1..=max_cores,
             };
             let pass = files::passphrase("passphrase: ")?;
-            aiootp::passcrypt::Passcrypt::default().verify(
-                &hash,
-                &pass,
-                aad.as_bytes(),
-                ttl,
-                &allowed,
-            )?;
+            aiootp::passcrypt::Passcrypt::default().verify(&hash, &pass, &aad, ttl, &allowed)?;
             println!("ok");
         }
         Command::Db {
-            path,
-            key_file,
-            profile,
-            metatags,
+            options,
+            profile_aad,
             command,
-        } => {
-            let path =
-                path.ok_or_else(|| CliError::usage("give the database folder: --path DIR"))?;
-            db::run(
-                &path,
-                key_file.as_deref(),
-                profile.as_deref(),
-                &metatags,
-                &command,
-            )?;
-        }
+        } => db::run(&options, &profile_aad, &command)?,
         Command::Mnemonic { words } => {
             if !(1..=1024).contains(&words) {
                 return Err(CliError::usage("--words takes 1 to 1024"));

@@ -15,6 +15,7 @@ use crate::schedule::{
 };
 use crate::storage::{FolderLock, FsStorage, LockMode, Storage};
 use crate::value::Value;
+use aiootp_chunky2048::Chunky2048;
 use aiootp_core::DomainKdf;
 use aiootp_core::{bytes_to_hex, hex_to_bytes};
 use indexmap::{IndexMap, IndexSet};
@@ -817,6 +818,27 @@ impl Database {
             .cipher
             .json_decrypt(data, &file_aad(filename, aad), ttl)
             .map_err(|e| Error::cipher(filename, e))
+    }
+
+    /// The cipher and associated data that [`Self::bytes_encrypt`] and
+    /// [`Self::bytes_decrypt`] use for `filename` and `aad`, for data too
+    /// large to hold in memory: give them to the streaming APIs of
+    /// `aiootp-chunky2048` (`stream::BytesEncryptor` / `BytesDecryptor`)
+    /// and the output is byte for byte what `bytes_encrypt` returns.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let dir = std::env::temp_dir().join(format!("aiootp-fc-doc-{}", std::process::id()));
+    /// let db = aiootp_db::Database::open(&[7u8; 64], &dir)?;
+    /// let (cipher, aad) = db.file_cipher("notes", b"v1");
+    /// let ct = cipher.bytes_encrypt(b"hello", &aad)?;
+    /// assert_eq!(db.bytes_decrypt(&ct, "notes", b"v1", 0)?, b"hello");
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn file_cipher(&self, filename: &str, aad: &[u8]) -> (&Chunky2048, Vec<u8>) {
+        (&self.keys.cipher, file_aad(filename, aad))
     }
 
     /// `make_token(data, filename=filename, aad=aad)`.
