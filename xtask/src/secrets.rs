@@ -138,6 +138,12 @@ pub fn main(args: &[String]) -> Result<(), String> {
         b"",
     )?;
     let token = prepare(&["token", "make", "--key-file", &k], b"token data")?;
+    let pct = dir.join("pct");
+    let work = ["--mb", "8", "--cpu", "1", "--cores", "1"];
+    prepare(
+        &[&["encrypt", "-p", "-o", &s(&pct)][..], &work, &[&s(&plain)]].concat(),
+        &line,
+    )?;
     let hash = prepare(&["passcrypt", "hash", "--mb", "8", "--cores", "1"], &line)?;
     let hash = String::from_utf8_lossy(&hash).trim().to_owned();
     prepare(
@@ -168,6 +174,17 @@ pub fn main(args: &[String]) -> Result<(), String> {
     let cases = vec![
         c("encrypt", &["encrypt", "--key-file", &k, &s(&plain)], b""),
         c("decrypt", &["decrypt", "--key-file", &k, &s(&ct)], b""),
+        c(
+            "encrypt -p",
+            &[&["encrypt", "-p"][..], &work, &[&s(&plain)]].concat(),
+            &line,
+        ),
+        c("decrypt -p", &["decrypt", "-p", &s(&pct)], &line),
+        c(
+            "db encrypt (key)",
+            &["db", "--path", &dbp, "--key-file", &k, "encrypt", &s(&plain)],
+            b"",
+        ),
         c("token make", &["token", "make", "--key-file", &k], b"data"),
         c("token read", &["token", "read", "--key-file", &k], &token),
         c(
