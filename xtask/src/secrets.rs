@@ -182,7 +182,15 @@ pub fn main(args: &[String]) -> Result<(), String> {
         c("decrypt -p", &["decrypt", "-p", &s(&pct)], &line),
         c(
             "db encrypt (key)",
-            &["db", "--path", &dbp, "--key-file", &k, "encrypt", &s(&plain)],
+            &[
+                "db",
+                "--path",
+                &dbp,
+                "--key-file",
+                &k,
+                "encrypt",
+                &s(&plain),
+            ],
             b"",
         ),
         c("token make", &["token", "make", "--key-file", &k], b"data"),

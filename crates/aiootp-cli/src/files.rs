@@ -249,10 +249,9 @@ impl Staged {
             .tempfile_in(&dir)
             // The OS error only: tempfile's message names the temporary.
             .map_err(|e| {
-                let bare = e.raw_os_error().map_or_else(
-                    || io::Error::from(e.kind()),
-                    io::Error::from_raw_os_error,
-                );
+                let bare = e
+                    .raw_os_error()
+                    .map_or_else(|| io::Error::from(e.kind()), io::Error::from_raw_os_error);
                 CliError::io(target.display(), bare)
             })?;
         let (file, path) = tmp.into_parts();

@@ -13,7 +13,9 @@ use crate::manifest::Manifest;
 use crate::schedule::{
     METATAG_ROOT_SALT_BYTES, ROOT_SALT_BYTES, RootKeys, SaltedKeys, domains, file_aad,
 };
-use crate::storage::{FolderLock, FsStorage, LockMode, Storage};
+use crate::storage::{
+    Changes, Expected, FolderLock, FsStorage, LockMode, ManifestWrite, Storage, Version, version_of,
+};
 use crate::value::Value;
 use aiootp_chunky2048::Chunky2048;
 use aiootp_core::DomainKdf;
@@ -73,6 +75,9 @@ pub struct Database {
     children: IndexMap<String, Database>,
     /// How many metatags this node is below the top (0 for the top).
     depth: usize,
+    /// The manifest as this node last read or wrote it (`None`: not in
+    /// storage yet): a save commits only if it is still that.
+    seen: Option<Version>,
     _lock: Option<FolderLock>,
 }
 
@@ -170,6 +175,7 @@ impl Database {
     ) -> Result<Self> {
         let root = RootKeys::new(key)?;
         let manifest_ct = read(&*storage, &root.root_filename)?;
+        let seen = manifest_ct.as_deref().map(version_of);
         let (manifest, root_salt, salt_file_written) = match (manifest_ct, options.mode) {
             (Some(_), OpenMode::Create) => {
                 return Err(Error::AlreadyExists {
@@ -212,6 +218,7 @@ impl Database {
             doomed: IndexSet::new(),
             children: IndexMap::new(),
             depth,
+            seen,
             _lock: None,
         };
         db.load_database(options.preload)?;
@@ -605,16 +612,53 @@ impl Database {
         self.bytes_encrypt(&plaintext, filename, b"")
     }
 
-    /// `save_database()`: commits every change of this node and its children.
+    /// `save_database()`: commits every change of this node and its children
+    /// in one [`Storage::commit`].
     ///
-    /// Order: the root salt file (once, if missing), changed tag files (in
-    /// parallel), child metatags, then this manifest, the commit point; then
-    /// the files of popped tags and deleted metatags are removed. An error
-    /// stops the save and leaves the last committed state readable.
+    /// What is written: the root salt file (once, if missing), the changed
+    /// tag files, the manifest of every node below with a change, and this
+    /// node's manifest, the commit point (always: its new bytes are the
+    /// version other clients' saves are checked against); then the files of
+    /// popped tags and deleted metatags are removed. Every manifest written
+    /// must still be as this node read it, or the save is
+    /// [`Error::Conflict`] and writes nothing. An error leaves the last
+    /// committed state readable, and this node's changes still pending.
     ///
     /// # Errors
-    /// I/O or encryption errors, naming the file.
+    /// [`Error::Conflict`], I/O or encryption errors, naming the file.
     pub fn save_database(&mut self) -> Result<()> {
+        let mut changes = Changes::default();
+        self.stage(&mut changes, true)?;
+        self.storage.commit(&changes).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::Corrupt {
+                    file: self.root.root_salt_filename.clone(),
+                    reason: "a root salt file appeared for this key while the database was open"
+                        .into(),
+                }
+            } else {
+                Error::io(self.storage.location(""), e)
+            }
+        })?;
+        self.committed(&changes);
+        Ok(())
+    }
+
+    /// Whether a save must write this node's manifest: something in it or
+    /// below it changed, or it is not in storage yet.
+    fn changed(&self) -> bool {
+        self.seen.is_none()
+            || !self.dirty.is_empty()
+            || !self.doomed.is_empty()
+            || (!self.is_metatag() && !self.salt_file_written)
+            || self.children.values().any(Self::changed)
+    }
+
+    /// Adds this node's part of a save to `changes` (children first).
+    fn stage(&self, changes: &mut Changes, top: bool) -> Result<()> {
+        if !top && !self.changed() {
+            return Ok(());
+        }
         if !self.is_metatag() && !self.salt_file_written {
             let plain = serde_json::to_vec(&bytes_to_hex(&self.root_salt)).unwrap_or_default();
             let name = &self.root.root_salt_filename;
@@ -624,46 +668,44 @@ impl Database {
                 .bytes_encrypt(&plain, &domains().root_salt)
                 .map_err(|e| Error::cipher(name, e))?;
             // Never overwrite an existing salt file: every key depends on it.
-            let created = self
-                .storage
-                .create_new(name, &ct)
-                .map_err(|e| Error::io(self.storage.location(name), e))?;
-            if !created {
-                return Err(Error::Corrupt {
-                    file: name.clone(),
-                    reason: "a root salt file appeared for this key while the database was open"
-                        .into(),
-                });
-            }
-            self.salt_file_written = true;
+            changes.create.push((name.clone(), ct));
         }
-        self.write_dirty_tags()?;
-        for child in self.children.values_mut() {
-            child.save_database()?;
+        changes.writes.extend(self.seal_dirty_tags()?);
+        for child in self.children.values() {
+            child.stage(changes, false)?;
         }
-        self.storage
-            .sync()
-            .map_err(|e| Error::io(self.storage.location(""), e))?;
         let name = &self.root.root_filename;
         let ct = self
             .root
             .cipher
             .bytes_encrypt(&self.manifest.to_plaintext(), &domains().manifest)
             .map_err(|e| Error::cipher(name, e))?;
-        write(&*self.storage, name, &ct)?;
-        self.storage
-            .sync()
-            .map_err(|e| Error::io(self.storage.location(""), e))?;
-        for doomed in std::mem::take(&mut self.doomed) {
-            self.storage
-                .remove(&doomed)
-                .map_err(|e| Error::io(self.storage.location(&doomed), e))?;
-        }
+        changes.manifests.push(ManifestWrite {
+            name: name.clone(),
+            data: ct,
+            expected: self.seen.map_or(Expected::Absent, Expected::Version),
+        });
+        changes.removes.extend(self.doomed.iter().cloned());
         Ok(())
     }
 
-    fn write_dirty_tags(&mut self) -> Result<()> {
-        let dirty: Vec<String> = self.dirty.iter().cloned().collect();
+    /// Marks what `changes` committed as saved in this node and below.
+    fn committed(&mut self, changes: &Changes) {
+        let name = &self.root.root_filename;
+        let Some(m) = changes.manifests.iter().find(|m| &m.name == name) else {
+            return;
+        };
+        self.seen = Some(version_of(&m.data));
+        self.salt_file_written = true;
+        self.dirty.clear();
+        self.doomed.clear();
+        for child in self.children.values_mut() {
+            child.committed(changes);
+        }
+    }
+
+    /// The ciphertexts of the changed tags (in parallel with `parallel`).
+    fn seal_dirty_tags(&self) -> Result<Vec<(String, Vec<u8>)>> {
         let encrypt = |f: &String| -> Result<(String, Vec<u8>)> {
             let value = self
                 .cache
@@ -672,22 +714,13 @@ impl Database {
             Ok((f.clone(), self.encrypt_value(f, value)?))
         };
         #[cfg(feature = "parallel")]
-        let sealed: Vec<(String, Vec<u8>)> = {
+        {
             use rayon::prelude::*;
-            dirty.par_iter().map(encrypt).collect::<Result<_>>()?
-        };
+            let dirty: Vec<&String> = self.dirty.iter().collect();
+            dirty.into_par_iter().map(encrypt).collect()
+        }
         #[cfg(not(feature = "parallel"))]
-        let sealed: Vec<(String, Vec<u8>)> = dirty.iter().map(encrypt).collect::<Result<_>>()?;
-        if sealed.is_empty() {
-            return Ok(());
-        }
-        self.storage
-            .write_many(&sealed)
-            .map_err(|e| Error::io(self.storage.location(""), e))?;
-        for (f, _) in sealed {
-            self.dirty.swap_remove(&f);
-        }
-        Ok(())
+        self.dirty.iter().map(encrypt).collect()
     }
 
     /// `delete_database()`: removes every file of this node and its children now.

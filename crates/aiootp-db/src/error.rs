@@ -97,6 +97,14 @@ pub enum Error {
     InvalidHmac,
     /// `make_hmac` was given nothing to authenticate, or `test_hmac` an empty HMAC.
     NoData,
+    /// Another client saved this database (or metatag) after it was read:
+    /// nothing of this save was written. Reopen, redo the change, save again.
+    Conflict {
+        /// Where the database is.
+        path: PathBuf,
+        /// The manifest that changed.
+        manifest: String,
+    },
     /// The profile's Passcrypt derivation failed.
     Passcrypt(aiootp_passcrypt::Error),
     /// The CSPRNG failed.
@@ -108,6 +116,15 @@ pub enum Error {
 impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         let path = path.into();
+        if let Some(c) = source
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<crate::Conflict>())
+        {
+            return Self::Conflict {
+                path,
+                manifest: c.name.clone(),
+            };
+        }
         match source
             .get_ref()
             .and_then(|e| e.downcast_ref::<crate::Refused>())
@@ -182,6 +199,11 @@ impl fmt::Display for Error {
             Self::Json { tag, reason } => write!(f, "tag '{tag}': {reason}"),
             Self::InvalidHmac => f.write_str("Invalid HMAC hash for the given data."),
             Self::NoData => f.write_str("No data was specified."),
+            Self::Conflict { path, manifest } => write!(
+                f,
+                "{}: another client saved this database first ({manifest} changed); nothing was written: reopen and retry",
+                path.display()
+            ),
             Self::Passcrypt(e) => write!(f, "profile key derivation failed: {e}"),
             Self::Core(e) => e.fmt(f),
             Self::Task(e) => write!(f, "the database task failed: {e}"),

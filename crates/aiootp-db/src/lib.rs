@@ -41,7 +41,10 @@ pub use error::{Error, Result};
 pub use profile::{
     Profile, ProfileSettings, device_salt_file, generate_profile, generate_profile_existing,
 };
-pub use storage::{DEFAULT_MAX_FILE_BYTES, FsStorage, LockMode, Refused, Storage};
+pub use storage::{
+    Changes, Conflict, DEFAULT_MAX_FILE_BYTES, Expected, FsStorage, LockMode, ManifestWrite,
+    Refused, Storage, Version, check_expected, version_of,
+};
 pub use value::Value;
 
 #[doc(hidden)]

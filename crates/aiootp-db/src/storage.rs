@@ -73,6 +73,130 @@ pub trait Storage: Send + Sync + Debug {
     fn max_file_bytes(&self) -> u64 {
         u64::MAX
     }
+
+    /// Commits one whole save: checks that every manifest in `changes` is
+    /// still what the save started from, creates the `create` files, writes
+    /// the tag files, then the manifests (children before parents: the last
+    /// is the commit point), then removes the `removes` files.
+    ///
+    /// A storage with transactions (PostgreSQL) does all of it in one, so a
+    /// save lands whole or not at all; this default, for storages without
+    /// them, keeps the folder's promise: each file is old or new, and the
+    /// manifests, written after every tag file is durable, decide which
+    /// files a reader sees. Its check is only as atomic as the storage's
+    /// lock (the folder lock of [`FsStorage`]).
+    ///
+    /// # Errors
+    /// A manifest that changed since it was read: an `io::Error` of kind
+    /// `Other` carrying [`Conflict`] (nothing written); a `create` file that
+    /// exists: kind `AlreadyExists` (nothing written); other I/O errors.
+    fn commit(&self, changes: &Changes) -> io::Result<()> {
+        for m in &changes.manifests {
+            check_expected(&m.name, m.expected, self.read(&m.name)?.as_deref())?;
+        }
+        for (name, data) in &changes.create {
+            if !self.create_new(name, data)? {
+                return Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    format!("{name} exists"),
+                ));
+            }
+        }
+        if !changes.writes.is_empty() {
+            self.write_many(&changes.writes)?;
+        }
+        self.sync()?;
+        for m in &changes.manifests {
+            self.write(&m.name, &m.data)?;
+        }
+        self.sync()?;
+        for name in &changes.removes {
+            self.remove(name)?;
+        }
+        Ok(())
+    }
+}
+
+/// What a client last saw of a manifest: the SHA3-256 of its bytes.
+pub type Version = [u8; 32];
+
+/// The [`Version`] of a manifest's bytes.
+#[must_use]
+pub fn version_of(data: &[u8]) -> Version {
+    aiootp_core::sha3_256(data)
+}
+
+/// What a manifest must be when a save commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    /// Not there yet (a new database or metatag).
+    Absent,
+    /// The bytes of this version.
+    Version(Version),
+}
+
+/// One manifest a save writes.
+#[derive(Debug, Clone)]
+pub struct ManifestWrite {
+    /// Its file name.
+    pub name: String,
+    /// Its new bytes.
+    pub data: Vec<u8>,
+    /// What it must be before.
+    pub expected: Expected,
+}
+
+/// Everything one save writes, given to [`Storage::commit`] at once.
+#[derive(Debug, Clone, Default)]
+pub struct Changes {
+    /// Files made only if absent (a root salt file).
+    pub create: Vec<(String, Vec<u8>)>,
+    /// Tag files, each replacing the old.
+    pub writes: Vec<(String, Vec<u8>)>,
+    /// Manifests, children before parents; the last is the commit point.
+    pub manifests: Vec<ManifestWrite>,
+    /// Files no manifest names any more, removed after the commit point.
+    pub removes: Vec<String>,
+}
+
+/// The payload of the `io::Error` a [`Storage::commit`] returns when a
+/// manifest changed since the save's starting point: another client saved
+/// first. Reload and retry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    /// The manifest that changed.
+    pub name: String,
+}
+
+impl std::fmt::Display for Conflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} changed since it was read (another save came first)",
+            self.name
+        )
+    }
+}
+
+impl std::error::Error for Conflict {}
+
+/// Checks `current` (a manifest's bytes now, if any) against `expected`.
+///
+/// # Errors
+/// A [`Conflict`] when they differ.
+pub fn check_expected(name: &str, expected: Expected, current: Option<&[u8]>) -> io::Result<()> {
+    let ok = match (expected, current) {
+        (Expected::Absent, None) => true,
+        (Expected::Version(v), Some(b)) => aiootp_core::bytes_are_equal(&version_of(b), &v),
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(io::Error::other(Conflict {
+            name: name.to_owned(),
+        }))
+    }
 }
 
 /// The largest file [`FsStorage`] reads unless told otherwise: 256 MiB.
