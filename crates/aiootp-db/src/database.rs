@@ -723,6 +723,83 @@ impl Database {
         self.dirty.iter().map(encrypt).collect()
     }
 
+    /// Copies this database's committed files, byte for byte, into
+    /// `target` (another [`Storage`]: a folder, PostgreSQL, …), so the copy
+    /// opens under the same key there, in this crate and in the reference.
+    /// A database with changes not yet saved is refused
+    /// ([`Error::Unsaved`]): save it first. With `replace` false, a
+    /// database under this key already in `target` is refused.
+    ///
+    /// The copy is one [`Storage::commit`]: the tag files and salt file
+    /// first, then the manifests (children before parents).
+    ///
+    /// # Errors
+    /// [`Error::Unsaved`], [`Error::AlreadyExists`], a file missing from this storage
+    /// ([`Error::Corrupt`]), I/O errors of either storage.
+    pub fn copy_to(&self, target: &dyn Storage, replace: bool) -> Result<()> {
+        if self.changed() {
+            return Err(Error::Unsaved);
+        }
+        let top = &self.root.root_filename;
+        let existing = target
+            .read(top)
+            .map_err(|e| Error::io(target.location(top), e))?;
+        if existing.is_some() && !replace {
+            return Err(Error::AlreadyExists {
+                path: target.location(""),
+            });
+        }
+        let mut changes = Changes::default();
+        self.stage_copy(&mut changes)?;
+        if let Some(top) = changes.manifests.last_mut() {
+            top.expected = existing
+                .as_deref()
+                .map_or(Expected::Absent, |b| Expected::Version(version_of(b)));
+        }
+        // Other manifests are replaced whatever they hold.
+        for m in changes.manifests.iter_mut().rev().skip(1) {
+            if let Some(now) = target
+                .read(&m.name)
+                .map_err(|e| Error::io(target.location(&m.name), e))?
+            {
+                m.expected = Expected::Version(version_of(&now));
+            }
+        }
+        if replace {
+            // A salt file is created only if missing: replace it as a file.
+            changes.writes.append(&mut changes.create);
+        }
+        target
+            .commit(&changes)
+            .map_err(|e| Error::io(target.location(""), e))
+    }
+
+    fn stage_copy(&self, changes: &mut Changes) -> Result<()> {
+        let raw = |name: &str| -> Result<Vec<u8>> {
+            read(&*self.storage, name)?.ok_or_else(|| Error::Corrupt {
+                file: name.to_owned(),
+                reason: "listed by a manifest but missing from storage".into(),
+            })
+        };
+        if !self.is_metatag() {
+            let name = &self.root.root_salt_filename;
+            changes.create.push((name.clone(), raw(name)?));
+        }
+        for name in self.manifest.tags.keys() {
+            changes.writes.push((name.clone(), raw(name)?));
+        }
+        for child in self.children.values() {
+            child.stage_copy(changes)?;
+        }
+        let name = &self.root.root_filename;
+        changes.manifests.push(ManifestWrite {
+            name: name.clone(),
+            data: raw(name)?,
+            expected: Expected::Absent,
+        });
+        Ok(())
+    }
+
     /// `delete_database()`: removes every file of this node and its children now.
     ///
     /// # Errors

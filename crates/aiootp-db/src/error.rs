@@ -105,6 +105,8 @@ pub enum Error {
         /// The manifest that changed.
         manifest: String,
     },
+    /// `copy_to` of a database with changes not yet saved.
+    Unsaved,
     /// The profile's Passcrypt derivation failed.
     Passcrypt(aiootp_passcrypt::Error),
     /// The CSPRNG failed.
@@ -204,6 +206,7 @@ impl fmt::Display for Error {
                 "{}: another client saved this database first ({manifest} changed); nothing was written: reopen and retry",
                 path.display()
             ),
+            Self::Unsaved => f.write_str("the database has changes not yet saved; save it first"),
             Self::Passcrypt(e) => write!(f, "profile key derivation failed: {e}"),
             Self::Core(e) => e.fmt(f),
             Self::Task(e) => write!(f, "the database task failed: {e}"),

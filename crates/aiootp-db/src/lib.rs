@@ -31,6 +31,8 @@ pub mod aio;
 mod database;
 mod error;
 mod manifest;
+#[cfg(feature = "postgres")]
+mod pg;
 mod profile;
 mod schedule;
 mod storage;
@@ -38,6 +40,8 @@ mod value;
 
 pub use database::{Database, MAX_METATAG_DEPTH, OpenMode, OpenOptions};
 pub use error::{Error, Result};
+#[cfg(feature = "postgres")]
+pub use pg::{PG_SCHEMA_VERSION, PgStorage};
 pub use profile::{
     Profile, ProfileSettings, device_salt_file, generate_profile, generate_profile_existing,
 };

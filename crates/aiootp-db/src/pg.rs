@@ -1,0 +1,355 @@
+//! [`PgStorage`]: a database's files as rows of a PostgreSQL table.
+//!
+//! Each row is one file of the folder format, byte for byte (the same
+//! ciphertext a folder would hold), so a database here can always be
+//! exported to a folder the reference opens. A save is one transaction.
+
+use crate::storage::{Changes, Conflict, Expected, Storage, check_expected};
+use std::io;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+/// The schema version this code writes and reads.
+pub const PG_SCHEMA_VERSION: i32 = 1;
+
+/// Made when a client first connects (under an advisory lock, so two
+/// clients starting at once do not race).
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS aiootp_schema (
+    version integer NOT NULL
+);
+CREATE TABLE IF NOT EXISTS aiootp_files (
+    namespace text NOT NULL,
+    name text NOT NULL,
+    data bytea NOT NULL,
+    PRIMARY KEY (namespace, name)
+);
+";
+
+/// The advisory lock key of schema creation ("aiootp" in ASCII).
+const SCHEMA_LOCK: i64 = 0x6169_6f6f_7470;
+
+/// A database's files in the table `aiootp_files` of a PostgreSQL
+/// database: one row of (namespace, file name, bytes) per file, so one
+/// table holds any number of databases (each namespace is like one
+/// folder, and keys tell databases in a namespace apart, as in a folder).
+///
+/// [`Storage::commit`] runs a whole save in one transaction: every
+/// manifest it writes is first read `FOR UPDATE` and checked against the
+/// version the client started from (a new one is inserted with `ON
+/// CONFLICT DO NOTHING`), so of two clients saving from the same start the
+/// second gets a conflict and writes nothing; readers see only committed
+/// saves.
+///
+/// ```no_run
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use aiootp_db::{Database, OpenOptions, PgStorage};
+/// use std::sync::Arc;
+///
+/// let storage = PgStorage::connect("postgresql:///app?host=/run/postgresql", "vault")?;
+/// let mut db = Database::open_node(Arc::new(storage), &[7u8; 64], OpenOptions::default())?;
+/// db.set_json("greeting", "hello")?;
+/// db.save_database()?; // one transaction; Error::Conflict if another client saved first
+/// # Ok(()) }
+/// ```
+pub struct PgStorage {
+    client: Mutex<Option<postgres::Client>>,
+    config: postgres::Config,
+    namespace: String,
+    shown: String,
+    max_file_bytes: u64,
+}
+
+impl core::fmt::Debug for PgStorage {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PgStorage")
+            .field("server", &self.shown)
+            .field("namespace", &self.namespace)
+            .finish_non_exhaustive()
+    }
+}
+
+fn pg_error(e: postgres::Error) -> io::Error {
+    let kind = if e.is_closed() {
+        io::ErrorKind::ConnectionAborted
+    } else {
+        io::ErrorKind::Other
+    };
+    io::Error::new(kind, e)
+}
+
+impl PgStorage {
+    /// Connects to the server of `url` (a libpq connection URI such as
+    /// `postgresql://user@host/db` or `postgresql:///db?host=/socket/dir`,
+    /// or `key=value` pairs) and uses the files of `namespace`. Makes the
+    /// schema on first use.
+    ///
+    /// # Errors
+    /// A URL that does not parse (`InvalidInput`), a server that cannot be
+    /// reached or refuses the credentials, or a schema of another version.
+    pub fn connect(url: &str, namespace: &str) -> io::Result<Self> {
+        let config: postgres::Config = url
+            .parse()
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        let storage = Self {
+            client: Mutex::new(None),
+            shown: show(&config),
+            config,
+            namespace: namespace.to_owned(),
+            max_file_bytes: crate::DEFAULT_MAX_FILE_BYTES,
+        };
+        storage.with_client(|_| Ok(()))?;
+        Ok(storage)
+    }
+
+    /// The same storage with another limit on the size of a file read.
+    #[must_use]
+    pub fn with_max_file_bytes(mut self, max: u64) -> Self {
+        self.max_file_bytes = max;
+        self
+    }
+
+    /// The namespace's file names, sorted (for export).
+    ///
+    /// # Errors
+    /// Server errors.
+    pub fn list(&self) -> io::Result<Vec<String>> {
+        self.with_client(|c| {
+            let rows = c
+                .query(
+                    "SELECT name FROM aiootp_files WHERE namespace = $1 ORDER BY name",
+                    &[&self.namespace],
+                )
+                .map_err(pg_error)?;
+            Ok(rows.iter().map(|r| r.get(0)).collect())
+        })
+    }
+
+    /// Runs `f` on a connected client, connecting (and making the schema)
+    /// first when there is none or the last one was dropped.
+    fn with_client<T>(
+        &self,
+        f: impl FnOnce(&mut postgres::Client) -> io::Result<T>,
+    ) -> io::Result<T> {
+        let mut guard = self
+            .client
+            .lock()
+            .map_err(|_| io::Error::other("the PostgreSQL client was poisoned by a panic"))?;
+        if guard.as_ref().is_none_or(postgres::Client::is_closed) {
+            let mut client = self.config.connect(postgres::NoTls).map_err(pg_error)?;
+            ensure_schema(&mut client)?;
+            *guard = Some(client);
+        }
+        let client = guard
+            .as_mut()
+            .ok_or_else(|| io::Error::other("no PostgreSQL client"))?;
+        f(client)
+    }
+}
+
+/// The server as shown in messages: host, port and database, never a
+/// password.
+fn show(config: &postgres::Config) -> String {
+    let host = config
+        .get_hosts()
+        .first()
+        .map_or_else(String::new, |h| match h {
+            postgres::config::Host::Tcp(name) => name.clone(),
+            #[cfg(unix)]
+            postgres::config::Host::Unix(path) => path.display().to_string(),
+        });
+    let db = config.get_dbname().unwrap_or("");
+    format!("postgresql://{host}/{db}")
+}
+
+fn ensure_schema(client: &mut postgres::Client) -> io::Result<()> {
+    let mut tx = client.transaction().map_err(pg_error)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
+        .map_err(pg_error)?;
+    tx.batch_execute(SCHEMA).map_err(pg_error)?;
+    let rows = tx
+        .query("SELECT version FROM aiootp_schema", &[])
+        .map_err(pg_error)?;
+    match rows.as_slice() {
+        [] => {
+            tx.execute(
+                "INSERT INTO aiootp_schema (version) VALUES ($1)",
+                &[&PG_SCHEMA_VERSION],
+            )
+            .map_err(pg_error)?;
+        }
+        [row] if row.get::<_, i32>(0) == PG_SCHEMA_VERSION => {}
+        _ => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("the aiootp tables are not of schema version {PG_SCHEMA_VERSION}"),
+            ));
+        }
+    }
+    tx.commit().map_err(pg_error)
+}
+
+impl Storage for PgStorage {
+    fn read(&self, name: &str) -> io::Result<Option<Vec<u8>>> {
+        let max = i64::try_from(self.max_file_bytes).unwrap_or(i64::MAX);
+        self.with_client(|c| {
+            // The size first: an oversized row is refused unread.
+            let row = c
+                .query_opt(
+                    "SELECT octet_length(data)::bigint, \
+                     CASE WHEN octet_length(data)::bigint <= $3::bigint THEN data END \
+                     FROM aiootp_files WHERE namespace = $1 AND name = $2",
+                    &[&self.namespace, &name, &max],
+                )
+                .map_err(pg_error)?;
+            let Some(row) = row else { return Ok(None) };
+            let len: i64 = row.get(0);
+            match row.get::<_, Option<Vec<u8>>>(1) {
+                Some(data) => Ok(Some(data)),
+                None => Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    crate::Refused::TooLarge {
+                        len: u64::try_from(len).unwrap_or(u64::MAX),
+                        max: self.max_file_bytes,
+                    },
+                )),
+            }
+        })
+    }
+
+    fn write(&self, name: &str, data: &[u8]) -> io::Result<()> {
+        self.with_client(|c| {
+            c.execute(
+                "INSERT INTO aiootp_files (namespace, name, data) VALUES ($1, $2, $3) \
+                 ON CONFLICT (namespace, name) DO UPDATE SET data = EXCLUDED.data",
+                &[&self.namespace, &name, &data],
+            )
+            .map(|_| ())
+            .map_err(pg_error)
+        })
+    }
+
+    fn create_new(&self, name: &str, data: &[u8]) -> io::Result<bool> {
+        self.with_client(|c| {
+            c.execute(
+                "INSERT INTO aiootp_files (namespace, name, data) VALUES ($1, $2, $3) \
+                 ON CONFLICT (namespace, name) DO NOTHING",
+                &[&self.namespace, &name, &data],
+            )
+            .map(|n| n == 1)
+            .map_err(pg_error)
+        })
+    }
+
+    fn remove(&self, name: &str) -> io::Result<()> {
+        self.with_client(|c| {
+            c.execute(
+                "DELETE FROM aiootp_files WHERE namespace = $1 AND name = $2",
+                &[&self.namespace, &name],
+            )
+            .map(|_| ())
+            .map_err(pg_error)
+        })
+    }
+
+    fn exists(&self, name: &str) -> io::Result<bool> {
+        self.with_client(|c| {
+            c.query_opt(
+                "SELECT 1 FROM aiootp_files WHERE namespace = $1 AND name = $2",
+                &[&self.namespace, &name],
+            )
+            .map(|r| r.is_some())
+            .map_err(pg_error)
+        })
+    }
+
+    /// Every statement outside `commit` is its own transaction, durable
+    /// when it returns (with the server's default `synchronous_commit`).
+    fn sync(&self) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn location(&self, name: &str) -> PathBuf {
+        PathBuf::from(format!("{}#{}/{name}", self.shown, self.namespace))
+    }
+
+    fn max_file_bytes(&self) -> u64 {
+        self.max_file_bytes
+    }
+
+    /// The whole save in one transaction: all of it commits, or none.
+    fn commit(&self, changes: &Changes) -> io::Result<()> {
+        self.with_client(|c| {
+            let mut tx = c.transaction().map_err(pg_error)?;
+            let ns = &self.namespace;
+            for m in &changes.manifests {
+                match m.expected {
+                    // Claims the name: a second creator waits for the first,
+                    // then inserts nothing and conflicts.
+                    Expected::Absent => {
+                        let n = tx
+                            .execute(
+                                "INSERT INTO aiootp_files (namespace, name, data) \
+                                 VALUES ($1, $2, $3) ON CONFLICT (namespace, name) DO NOTHING",
+                                &[ns, &m.name, &m.data],
+                            )
+                            .map_err(pg_error)?;
+                        if n != 1 {
+                            return Err(io::Error::other(Conflict {
+                                name: m.name.clone(),
+                            }));
+                        }
+                    }
+                    Expected::Version(_) => {
+                        let row = tx
+                            .query_opt(
+                                "SELECT data FROM aiootp_files \
+                                 WHERE namespace = $1 AND name = $2 FOR UPDATE",
+                                &[ns, &m.name],
+                            )
+                            .map_err(pg_error)?;
+                        let current: Option<Vec<u8>> = row.map(|r| r.get(0));
+                        check_expected(&m.name, m.expected, current.as_deref())?;
+                    }
+                }
+            }
+            for (name, data) in &changes.create {
+                let n = tx
+                    .execute(
+                        "INSERT INTO aiootp_files (namespace, name, data) VALUES ($1, $2, $3) \
+                         ON CONFLICT (namespace, name) DO NOTHING",
+                        &[ns, name, data],
+                    )
+                    .map_err(pg_error)?;
+                if n != 1 {
+                    return Err(io::Error::new(
+                        io::ErrorKind::AlreadyExists,
+                        format!("{name} exists"),
+                    ));
+                }
+            }
+            let upsert = tx
+                .prepare(
+                    "INSERT INTO aiootp_files (namespace, name, data) VALUES ($1, $2, $3) \
+                     ON CONFLICT (namespace, name) DO UPDATE SET data = EXCLUDED.data",
+                )
+                .map_err(pg_error)?;
+            let files = changes
+                .writes
+                .iter()
+                .map(|(n, d)| (n, d))
+                .chain(changes.manifests.iter().map(|m| (&m.name, &m.data)));
+            for (name, data) in files {
+                tx.execute(&upsert, &[ns, name, data]).map_err(pg_error)?;
+            }
+            if !changes.removes.is_empty() {
+                tx.execute(
+                    "DELETE FROM aiootp_files WHERE namespace = $1 AND name = ANY($2)",
+                    &[ns, &changes.removes],
+                )
+                .map_err(pg_error)?;
+            }
+            tx.commit().map_err(pg_error)
+        })
+    }
+}
