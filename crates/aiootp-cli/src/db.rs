@@ -5,21 +5,30 @@ use crate::error::{CliError, Result};
 use crate::files::{Target, passphrase, read_bounded, read_key, read_passphrase_file, read_stdin};
 use crate::opts::{self, Aad, ProfileAad};
 use aiootp::db::{
-    Database, LockMode, OpenMode, OpenOptions, ProfileSettings, Value, generate_profile,
-    generate_profile_existing,
+    Database, FsStorage, LockMode, OpenMode, OpenOptions, PgStorage, ProfileSettings, Storage,
+    Value, generate_profile, generate_profile_existing,
 };
 use clap::Subcommand;
 use serde_json::{Map, Value as Json, json};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use zeroize::{Zeroize, Zeroizing};
 
 /// The options of every `db` command (before or after the subcommand).
 #[derive(Debug, Clone, clap::Args)]
 pub struct DbOptions {
     /// The database folder.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, conflicts_with = "url")]
     path: Option<PathBuf>,
+    /// The database on a server instead: a PostgreSQL connection URI
+    /// (`postgresql://user@host/db`, `postgresql:///db?host=/socket/dir`).
+    #[arg(long, global = true, env = "AIOOTP_DB_URL", hide_env_values = true)]
+    url: Option<String>,
+    /// With --url: the namespace of the server's table that holds this
+    /// database's files (like a folder; keys tell databases in it apart).
+    #[arg(long, global = true, default_value = "aiootp")]
+    namespace: String,
     /// The database key file.
     #[arg(long, global = true)]
     key_file: Option<PathBuf>,
@@ -249,6 +258,26 @@ pub enum DbCommand {
         #[command(subcommand)]
         command: DbTokenCommand,
     },
+    /// Copy the database's files, byte for byte, into a folder the
+    /// reference opens (from --url or --path).
+    Export {
+        /// The folder to write (made if missing).
+        #[arg(long)]
+        to: PathBuf,
+        /// Replace a database under this key already in the folder.
+        #[arg(short, long)]
+        force: bool,
+    },
+    /// Copy a folder's database (one the reference wrote), byte for byte,
+    /// into the --url server (or the --path folder), under the same key.
+    Import {
+        /// The folder to read.
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace a database under this key already there.
+        #[arg(short, long)]
+        force: bool,
+    },
     /// Copy everything into another database under a new key.
     Mirror {
         /// The destination folder.
@@ -328,7 +357,9 @@ impl DbCommand {
             Self::Hmac { .. }
             | Self::Encrypt { .. }
             | Self::Decrypt { .. }
-            | Self::Token { .. } => None,
+            | Self::Token { .. }
+            | Self::Export { .. }
+            | Self::Import { .. } => None,
         }
     }
 }
@@ -381,7 +412,7 @@ fn profile_passphrase(o: &DbOptions, confirm: bool) -> Result<Zeroizing<Vec<u8>>
 }
 
 /// Opens the database of `--key-file` or `--profile`.
-fn open(o: &DbOptions, path: &Path, profile_aad: &[u8], access: Access) -> Result<Database> {
+fn open_folder(o: &DbOptions, path: &Path, profile_aad: &[u8], access: Access) -> Result<Database> {
     if o.key_file.is_some() == o.profile.is_some() {
         return Err(CliError::usage(
             "give exactly one of --key-file or --profile",
@@ -470,33 +501,130 @@ fn open(o: &DbOptions, path: &Path, profile_aad: &[u8], access: Access) -> Resul
         }
         _ => unreachable!("checked above"),
     };
-    opened.map_err(|e| match e {
+    opened.map_err(|e| open_error(e, &path.display().to_string(), access))
+}
+
+/// The CLI's words for a database that is missing, or there already.
+fn open_error(e: aiootp::db::Error, place: &str, access: Access) -> CliError {
+    match e {
         aiootp::db::Error::NotFound { .. } if access == Access::Write => CliError::auth(format!(
-            "{} holds files but no database for this key or profile (a wrong key, passphrase or \
-             profile setting?); nothing was written. `aiootp db init` creates a new database there",
-            path.display()
+            "{place} holds files but no database for this key or profile (a wrong key, passphrase or \
+             profile setting?); nothing was written. `aiootp db init` creates a new database there"
         )),
         aiootp::db::Error::NotFound { .. } => CliError::auth(format!(
-            "no database for this key or profile in {} (a wrong key, passphrase or profile \
-             setting, or not made yet: see `aiootp db init`)",
-            path.display()
+            "no database for this key or profile in {place} (a wrong key, passphrase or profile \
+             setting, or not made yet: see `aiootp db init`)"
         )),
         aiootp::db::Error::AlreadyExists { .. } => CliError::auth(format!(
-            "a database for this key or profile already exists in {}",
-            path.display()
+            "a database for this key or profile already exists in {place}"
         )),
         other => other.into(),
+    }
+}
+
+/// Where the database is: `--path` or `--url`.
+#[derive(Debug, Clone, Copy)]
+enum Place<'a> {
+    Folder(&'a Path),
+    Server(&'a str),
+}
+
+/// The storage of a `--url`.
+fn server_storage(o: &DbOptions, url: &str) -> Result<PgStorage> {
+    let scheme = url.split_once("://").map(|(s, _)| s);
+    if scheme.is_some_and(|s| s != "postgresql" && s != "postgres") {
+        return Err(CliError::usage(format!(
+            "--url: {}:// is not supported; give a PostgreSQL URL (postgresql://…)",
+            scheme.unwrap_or_default()
+        )));
+    }
+    PgStorage::connect(url, &o.namespace).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::InvalidInput {
+            CliError::usage(format!("--url is not a PostgreSQL connection URI ({e})"))
+        } else {
+            CliError::io("the database server", e)
+        }
     })
+}
+
+/// Opens the database of `--key-file` on the server of `--url`.
+fn open_server(o: &DbOptions, url: &str, access: Access) -> Result<Database> {
+    if o.profile.is_some() || o.key_file.is_none() {
+        return Err(CliError::usage(
+            "with --url give --key-file (profiles live in folders: --path)",
+        ));
+    }
+    let key = read_key(o.key_file.as_deref().unwrap_or(Path::new("")))?;
+    let storage = server_storage(o, url)?;
+    let shown = storage.location("").display().to_string();
+    let create = match access {
+        Access::Create => true,
+        Access::Write => storage
+            .list()
+            .map_err(|e| CliError::io(&shown, e))?
+            .is_empty(),
+        Access::Read => false,
+    };
+    let options = OpenOptions {
+        mode: if create {
+            OpenMode::Create
+        } else {
+            OpenMode::Existing
+        },
+        lock: LockMode::None,
+        ..OpenOptions::default()
+    };
+    Database::open_node(Arc::new(storage), &key, options).map_err(|e| open_error(e, &shown, access))
+}
+
+fn open(o: &DbOptions, place: Place<'_>, profile_aad: &[u8], access: Access) -> Result<Database> {
+    match place {
+        Place::Folder(path) => open_folder(o, path, profile_aad, access),
+        Place::Server(url) => open_server(o, url, access),
+    }
+}
+
+/// Standard input, read once however often a retried command asks.
+#[derive(Default)]
+pub struct StdinOnce(Option<Zeroizing<Vec<u8>>>);
+
+impl StdinOnce {
+    fn get(&mut self) -> Result<Zeroizing<Vec<u8>>> {
+        if self.0.is_none() {
+            self.0 = Some(read_stdin()?);
+        }
+        Ok(self.0.clone().unwrap_or_default())
+    }
+}
+
+/// How long a command that writes retries a save that conflicts.
+const RETRY_FOR: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// A jittered exponential pause before retry `attempt` (10 ms doubling to
+/// 1 s, times 0.5 to 1.5).
+fn backoff(attempt: u32) -> std::time::Duration {
+    let base = 10u64 << attempt.min(7);
+    let jitter = aiootp::primitives::token_bytes(2)
+        .map(|b| u64::from(u16::from_be_bytes([b[0], b[1]])))
+        .unwrap_or(32768);
+    std::time::Duration::from_millis((base.min(1000) * (32768 + jitter)) >> 16)
 }
 
 /// Runs `command` on the database of `options`, inside its nested
 /// metatags (created when the command writes). `profile_aad` is the
-/// profile's aad given before the subcommand.
+/// profile's aad given before the subcommand. A save that conflicts with
+/// another client's is redone on a fresh copy of the database, with
+/// jittered backoff, for up to 30 s.
 pub fn run(options: &DbOptions, profile_aad: &ProfileAad, command: &DbCommand) -> Result<()> {
-    let path = options
-        .path
-        .as_deref()
-        .ok_or_else(|| CliError::usage("give the database folder: --path DIR"))?;
+    let place = match (&options.path, &options.url) {
+        (Some(p), _) => Place::Folder(p),
+        (None, Some(u)) => Place::Server(u),
+        (None, None) => {
+            return Err(CliError::usage(
+                "give the database: --path DIR, or --url URL (or AIOOTP_DB_URL)",
+            ));
+        }
+    };
     let after = command.profile_aad().filter(|a| a.is_given());
     if after.is_some() && profile_aad.is_given() {
         return Err(CliError::usage(
@@ -518,6 +646,9 @@ pub fn run(options: &DbOptions, profile_aad: &ProfileAad, command: &DbCommand) -
             .map(|h| opts::name(None, Some(h), "metatag", "--metatag-hex"))
             .collect::<Result<_>>()?
     };
+    if let DbCommand::Import { from, force } = command {
+        return import(options, place, from, *force);
+    }
     let access = match command {
         DbCommand::Init { .. } => Access::Create,
         c if c.writes() => Access::Write,
@@ -528,14 +659,52 @@ pub fn run(options: &DbOptions, profile_aad: &ProfileAad, command: &DbCommand) -
             "`db init` makes the top database; leave out --metatag",
         ));
     }
-    let mut db = open(options, path, &profile_aad, access)?;
+    let mut stdin = StdinOnce::default();
+    let deadline = std::time::Instant::now() + RETRY_FOR;
+    let mut attempt = 0;
+    loop {
+        match run_once(
+            options,
+            place,
+            &profile_aad,
+            &metatags,
+            access,
+            command,
+            &mut stdin,
+        ) {
+            Err(e)
+                if e.kind == crate::error::Kind::Conflict
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(backoff(attempt));
+                attempt += 1;
+            }
+            done => return done,
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_once(
+    options: &DbOptions,
+    place: Place<'_>,
+    profile_aad: &[u8],
+    metatags: &[String],
+    access: Access,
+    command: &DbCommand,
+    stdin: &mut StdinOnce,
+) -> Result<()> {
+    let mut db = open(options, place, profile_aad, access)?;
     if matches!(command, DbCommand::Init { .. }) {
         db.save_database()?;
-        println!("created a database in {}", path.display());
+        match place {
+            Place::Folder(p) => println!("created a database in {}", p.display()),
+            Place::Server(_) => println!("created a database on the server"),
+        }
         return Ok(());
     }
     let mut node = &mut db;
-    for name in &metatags {
+    for name in metatags {
         if !command.writes() && !node.metatags().iter().any(|m| m == name) {
             return Err(CliError::usage(format!(
                 "no metatag named {name:?} (see `list`)"
@@ -543,7 +712,11 @@ pub fn run(options: &DbOptions, profile_aad: &ProfileAad, command: &DbCommand) -
         }
         node = node.metatag(name)?;
     }
-    execute(node, command, path)?;
+    let folder = match place {
+        Place::Folder(p) => Some(p),
+        Place::Server(_) => None,
+    };
+    execute(node, command, folder, stdin)?;
     if command.writes() && !metatags.is_empty() {
         // The parents' manifests list the (possibly new) metatags.
         db.save_database()?;
@@ -551,11 +724,61 @@ pub fn run(options: &DbOptions, profile_aad: &ProfileAad, command: &DbCommand) -
     Ok(())
 }
 
+/// `db import --from DIR`: the folder's database, byte for byte, into
+/// the --url server or the --path folder.
+fn import(options: &DbOptions, place: Place<'_>, from: &Path, force: bool) -> Result<()> {
+    let key = match &options.key_file {
+        Some(k) if options.profile.is_none() => read_key(k)?,
+        _ => {
+            return Err(CliError::usage(
+                "`db import` takes --key-file (the folder's key)",
+            ));
+        }
+    };
+    let source = Database::open_with(
+        &key,
+        from,
+        OpenOptions {
+            mode: OpenMode::Existing,
+            ..OpenOptions::default()
+        },
+    )
+    .map_err(|e| open_error(e, &from.display().to_string(), Access::Read))?;
+    let refused = |e: aiootp::db::Error, place: String| match e {
+        aiootp::db::Error::AlreadyExists { .. } => CliError::auth(format!(
+            "a database under this key already exists in {place}; --force replaces it"
+        )),
+        other => other.into(),
+    };
+    match place {
+        Place::Server(url) => {
+            let target = server_storage(options, url)?;
+            let shown = target.location("").display().to_string();
+            source
+                .copy_to(&target, force)
+                .map_err(|e| refused(e, shown))?;
+        }
+        Place::Folder(path) => {
+            std::fs::create_dir_all(path).map_err(|e| CliError::io(path.display(), e))?;
+            source
+                .copy_to(&FsStorage::new(path), force)
+                .map_err(|e| refused(e, path.display().to_string()))?;
+        }
+    }
+    println!("imported {}", from.display());
+    Ok(())
+}
+
 /// The most bytes `set --file`, `--json-file` and `load` read: what one
 /// database file may hold.
 const MAX_VALUE_FILE: u64 = aiootp::db::DEFAULT_MAX_FILE_BYTES;
 
-fn execute(db: &mut Database, command: &DbCommand, path: &Path) -> Result<()> {
+fn execute(
+    db: &mut Database,
+    command: &DbCommand,
+    folder: Option<&Path>,
+    stdin: &mut StdinOnce,
+) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     let out = |e| CliError::io("stdout", e);
     match command {
@@ -595,7 +818,7 @@ fn execute(db: &mut Database, command: &DbCommand, path: &Path) -> Result<()> {
                 Ok(Value::from_plaintext(normal.into_bytes(), tag)?)
             };
             let value = match (value_json.as_deref(), json_file, file) {
-                (Some("-"), None, None) => parse(&read_stdin()?)?,
+                (Some("-"), None, None) => parse(&stdin.get()?)?,
                 (Some(text), None, None) => parse(text.as_bytes())?,
                 (None, Some(f), None) => parse(&read_bounded(f, MAX_VALUE_FILE, "JSON file")?)?,
                 (None, None, Some(f)) => {
@@ -680,7 +903,9 @@ fn execute(db: &mut Database, command: &DbCommand, path: &Path) -> Result<()> {
                 std::fs::create_dir_all(to).map_err(|e| CliError::io(to.display(), e))?;
             }
             // Into the same folder, this command already holds its lock.
-            let same = std::fs::canonicalize(to).ok() == std::fs::canonicalize(path).ok();
+            let same = folder.is_some_and(|path| {
+                std::fs::canonicalize(to).ok() == std::fs::canonicalize(path).ok()
+            });
             let options = OpenOptions {
                 mode: OpenMode::OpenOrNew,
                 lock: if same { LockMode::None } else { LockMode::Fail },
@@ -690,10 +915,22 @@ fn execute(db: &mut Database, command: &DbCommand, path: &Path) -> Result<()> {
             other.mirror_database(db)?;
             other.save_database()?;
         }
-        DbCommand::Init { .. } => {}
+        DbCommand::Init { .. } | DbCommand::Import { .. } => {}
+        DbCommand::Export { to, force } => {
+            std::fs::create_dir_all(to).map_err(|e| CliError::io(to.display(), e))?;
+            db.copy_to(&FsStorage::new(to), *force)
+                .map_err(|e| match e {
+                    aiootp::db::Error::AlreadyExists { .. } => CliError::auth(format!(
+                        "a database under this key already exists in {}; --force replaces it",
+                        to.display()
+                    )),
+                    other => other.into(),
+                })?;
+            println!("exported to {}", to.display());
+        }
         DbCommand::Load { file, .. } => {
             let text = if file == Path::new("-") {
-                read_stdin()?
+                stdin.get()?
             } else {
                 read_bounded(file, MAX_VALUE_FILE, "dump file")?
             };

@@ -11,6 +11,9 @@ pub enum Kind {
     Usage,
     /// A file could not be read or written (exit 3).
     Io,
+    /// Another client saved the database at the same time (exit 3 once
+    /// the retries give up).
+    Conflict,
 }
 
 /// A failure: what went wrong and what to do.
@@ -52,7 +55,7 @@ impl CliError {
         match self.kind {
             Kind::Auth => 1,
             Kind::Usage => 2,
-            Kind::Io => 3,
+            Kind::Io | Kind::Conflict => 3,
         }
     }
 }
@@ -153,6 +156,14 @@ impl From<aiootp::db::Error> for CliError {
                 "in use by another aiootp process; try again when it has finished",
             ),
             E::Io { path, source } => Self::io(path.display(), source),
+            E::Conflict { path, .. } => Self {
+                kind: Kind::Conflict,
+                message: format!(
+                    "{}: other clients kept saving the database at the same time; gave up after 30 s of retries, nothing of this command was written",
+                    path.display()
+                ),
+            },
+            E::Unsaved => Self::usage("the database has changes not yet saved"),
             E::NotARegularFile { path } => Self::auth(format!(
                 "{}: not a regular file, so not a database file (the folder was changed by someone else?)",
                 path.display()

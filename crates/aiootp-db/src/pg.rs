@@ -69,13 +69,18 @@ impl core::fmt::Debug for PgStorage {
     }
 }
 
+/// A server error as an `io::Error` whose message holds the cause too
+/// (postgres' own message often leaves it out: "error connecting to server").
 fn pg_error(e: postgres::Error) -> io::Error {
     let kind = if e.is_closed() {
         io::ErrorKind::ConnectionAborted
     } else {
         io::ErrorKind::Other
     };
-    io::Error::new(kind, e)
+    let cause = std::error::Error::source(&e)
+        .map(|s| format!(": {s}"))
+        .unwrap_or_default();
+    io::Error::new(kind, format!("{e}{cause}"))
 }
 
 impl PgStorage {
