@@ -6,6 +6,7 @@
 //! - `fuzz [--seconds S]`: every fuzz target for S seconds.
 //! - `secrets`: secret copies left in memory by CLI commands (gdb).
 //! - `man [--out DIR]`: the CLI's man pages.
+//! - `load [--clients N] [--saves M] [--url URL]`: concurrent clients on one PostgreSQL server.
 //! - `test`: what CI runs (fmt, clippy, tests, kat, interop, fuzz smoke).
 
 // Benchmark arithmetic moves between counts and seconds on purpose.
@@ -22,6 +23,7 @@ mod interop_cli;
 mod interop_db;
 mod interop_keygens;
 mod kat;
+mod load;
 mod man;
 mod secrets;
 mod test;
@@ -41,10 +43,11 @@ fn main() {
         "crash" => crash::main(rest),
         "secrets" => secrets::main(rest),
         "man" => man::main(rest),
+        "load" => load::main(rest),
         "db-fixture" => db_fixture_main(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <kat|interop|bench|fuzz|crash|secrets|man|db-fixture|test> [options]"
+                "usage: cargo xtask <kat|interop|bench|fuzz|crash|secrets|man|load|db-fixture|test> [options]"
             );
             std::process::exit(2);
         }
