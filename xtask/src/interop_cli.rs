@@ -186,6 +186,7 @@ pub fn run(py: &Path, seed: &str) -> Result<(usize, usize, Vec<String>), String>
     passphrase_files(&exe, py, &dir, &mut rng, &mut tally)?;
     profiles(&exe, py, &dir, &mut rng, &mut tally)?;
     database_crypto(&exe, py, &dir, &mut rng, &mut tally)?;
+    postgres_round_trips(&exe, py, &dir, &mut rng, &mut tally)?;
     Ok((passed, failed, failures))
 }
 
@@ -360,6 +361,104 @@ fn profiles(
             python(py, PROFILE, &py_args)
         });
         tally(r, format!("profile round {round} cli → python"));
+    }
+    Ok(())
+}
+
+/// `k, p, mode, tag, json_text`: `write` stores json.loads(text) as tag
+/// (and the same in metatag `m`); `check` compares json.dumps of both.
+const PY_TREE: &str = "import sys, json, aiootp\n\
+k, p, mode, tag, text = sys.argv[1:]\n\
+db = aiootp.Database(open(k, 'rb').read(), path=p)\n\
+if mode == 'write':\n    db[tag] = json.loads(text)\n    db.metatag('m')[tag] = json.loads(text)\n    db.save_database()\n\
+else:\n    for node in (db, db.metatag('m')):\n        got = json.dumps(node.query_tag(tag))\n        assert got == json.dumps(json.loads(text)), f'{got!r} != {text!r}'\n";
+
+/// A database through PostgreSQL and the reference: a folder the
+/// reference wrote, imported into the server, reads back exactly; one
+/// saved on the server and exported opens in the reference exactly.
+fn postgres_round_trips(
+    exe: &Path,
+    py: &Path,
+    dir: &Path,
+    rng: &mut Drbg,
+    tally: &mut impl FnMut(Result<(), String>, String),
+) -> Result<(), String> {
+    let pg = match aiootp_testserver::PgServer::start() {
+        Ok(pg) => pg,
+        Err(e) if std::env::var_os("AIOOTP_REQUIRE_ALL").is_none() => {
+            eprintln!("interop: skipped the PostgreSQL rounds: {e}");
+            return Ok(());
+        }
+        Err(e) => return Err(format!("PostgreSQL is required (AIOOTP_REQUIRE_ALL): {e}")),
+    };
+    let url = pg.url();
+    let key = dir.join("pg-key");
+    std::fs::write(&key, rng.bytes(64)).map_err(|e| e.to_string())?;
+    let k = s(&key);
+    let values = [
+        "18446744073709551616",
+        "[NaN, -0.0, 1e309, \"\\ud800\"]",
+        "{\"a\": {\"b\": [1, 2.5, null, true]}}",
+    ];
+    for (round, text) in values.iter().enumerate() {
+        let tag = format!("v{round}-{}", rng.below(1000));
+        let ns = format!("interop-{round}-{}", rng.below(1 << 30));
+        // The reference writes a folder; the CLI imports it and reads it.
+        let folder = dir.join(format!("pg-ref-{round}"));
+        let _ = std::fs::remove_dir_all(&folder);
+        std::fs::create_dir_all(&folder).map_err(|e| e.to_string())?;
+        let f = s(&folder);
+        let base = [
+            "db",
+            "--url",
+            url.as_str(),
+            "--namespace",
+            ns.as_str(),
+            "--key-file",
+            k.as_str(),
+        ];
+        let r = python(py, PY_TREE, &[&k, &f, "write", &tag, text]).and_then(|()| {
+            run_cli(exe, &[&base[..], &["import", "--from", &f]].concat(), b"")?;
+            for meta in [&[][..], &["--metatag", "m"][..]] {
+                let got = run_cli(exe, &[&base[..], meta, &["get", &tag]].concat(), b"")?;
+                let normal = aiootp_core::python_json_normalize(text).map_err(|e| e.to_string())?;
+                if got != format!("{normal}\n").into_bytes() {
+                    return Err(format!(
+                        "cli get printed {:?}",
+                        String::from_utf8_lossy(&got)
+                    ));
+                }
+            }
+            Ok(())
+        });
+        tally(
+            r,
+            format!("postgres round {round}: reference folder → import → cli get"),
+        );
+        // The CLI saves on the server; the export opens in the reference.
+        let out = dir.join(format!("pg-export-{round}"));
+        let _ = std::fs::remove_dir_all(&out);
+        let tag2 = format!("{tag}-cli");
+        let r = run_cli(exe, &[&base[..], &["set", &tag2, text]].concat(), b"")
+            .and_then(|_| {
+                run_cli(
+                    exe,
+                    &[&base[..], &["--metatag", "m", "set", &tag2, text]].concat(),
+                    b"",
+                )
+            })
+            .and_then(|_| {
+                run_cli(
+                    exe,
+                    &[&base[..], &["export", "--to", &s(&out)]].concat(),
+                    b"",
+                )
+            })
+            .and_then(|_| python(py, PY_TREE, &[&k, &s(&out), "check", &tag2, text]));
+        tally(
+            r,
+            format!("postgres round {round}: cli set → export → reference"),
+        );
     }
     Ok(())
 }

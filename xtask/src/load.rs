@@ -50,13 +50,17 @@ pub fn main(args: &[String]) -> Result<(), String> {
     }
     let clients: usize = arg(args, "--clients", 8)?;
     let saves: usize = arg(args, "--saves", 200)?;
-    let given: Option<String> = arg(args, "--url", String::new()).map(|u| Some(u).filter(|u| !u.is_empty()))?;
+    let given: Option<String> =
+        arg(args, "--url", String::new()).map(|u| Some(u).filter(|u| !u.is_empty()))?;
     let server = match &given {
         Some(_) => None,
         None => Some(aiootp_testserver::PgServer::start()?),
     };
     let url = given.unwrap_or_else(|| server.as_ref().map(|s| s.url()).unwrap_or_default());
-    let ns = format!("load-{}", hex::encode(aiootp_core::token_bytes(6).map_err(|e| e.to_string())?));
+    let ns = format!(
+        "load-{}",
+        hex::encode(aiootp_core::token_bytes(6).map_err(|e| e.to_string())?)
+    );
     let mut db = open(&url, &ns, OpenMode::Create)?;
     db.set_json("counter", &0).map_err(|e| e.to_string())?;
     db.save_database().map_err(|e| e.to_string())?;
@@ -66,7 +70,14 @@ pub fn main(args: &[String]) -> Result<(), String> {
     let children: Vec<_> = (0..clients)
         .map(|c| {
             Command::new(&exe)
-                .args(["load", "--client", &url, &ns, &c.to_string(), &saves.to_string()])
+                .args([
+                    "load",
+                    "--client",
+                    &url,
+                    &ns,
+                    &c.to_string(),
+                    &saves.to_string(),
+                ])
                 .stdout(Stdio::piped())
                 .spawn()
                 .map_err(|e| e.to_string())
@@ -96,7 +107,9 @@ pub fn main(args: &[String]) -> Result<(), String> {
     let total = (clients * saves) as u64;
     let n = counter(&mut db)?;
     if n != total {
-        return Err(format!("lost updates: the counter is {n}, {total} increments were made"));
+        return Err(format!(
+            "lost updates: the counter is {n}, {total} increments were made"
+        ));
     }
     for c in 0..clients {
         for i in 0..saves {
@@ -120,7 +133,9 @@ pub fn main(args: &[String]) -> Result<(), String> {
         pct(0.99),
         conflicts as f64 / attempts.max(1) as f64,
     );
-    eprintln!("load: the counter is {n} = {clients} × {saves}: no lost update; every tag reads back");
+    eprintln!(
+        "load: the counter is {n} = {clients} × {saves}: no lost update; every tag reads back"
+    );
     Ok(())
 }
 
@@ -138,8 +153,10 @@ fn client(args: &[String]) -> Result<(), String> {
             attempts += 1;
             let mut db = open(url, ns, OpenMode::Existing)?;
             let n = counter(&mut db)?;
-            db.set_json("counter", &(n + 1)).map_err(|e| e.to_string())?;
-            db.set_json(&format!("c{id}-{i}"), &i).map_err(|e| e.to_string())?;
+            db.set_json("counter", &(n + 1))
+                .map_err(|e| e.to_string())?;
+            db.set_json(&format!("c{id}-{i}"), &i)
+                .map_err(|e| e.to_string())?;
             match db.save_database() {
                 Ok(()) => break,
                 Err(Error::Conflict { .. }) => {
