@@ -411,13 +411,8 @@ fn profile_passphrase(o: &DbOptions, confirm: bool) -> Result<Zeroizing<Vec<u8>>
     Ok(pass)
 }
 
-/// Opens the database of `--key-file` or `--profile`.
-fn open_folder(o: &DbOptions, path: &Path, profile_aad: &[u8], access: Access) -> Result<Database> {
-    if o.key_file.is_some() == o.profile.is_some() {
-        return Err(CliError::usage(
-            "give exactly one of --key-file or --profile",
-        ));
-    }
+/// Refuses profile knobs without `--profile`.
+fn check_profile_knobs(o: &DbOptions, profile_aad: &[u8]) -> Result<()> {
     let profile_only = !o.credentials.is_empty()
         || o.salt_hex.is_some()
         || o.mb.is_some()
@@ -432,17 +427,11 @@ fn open_folder(o: &DbOptions, path: &Path, profile_aad: &[u8], access: Access) -
              database-level --aad belong to a profile: add --profile USERNAME",
         ));
     }
-    let exists = path.exists();
-    if exists && !path.is_dir() {
-        return Err(CliError::io(path.display(), "not a folder"));
-    }
-    let create = match access {
-        Access::Create => true,
-        Access::Write => !exists || is_empty_folder(path)?,
-        Access::Read => false,
-    };
-    // Everything that can be refused is checked before the folder is made.
-    let key = o.key_file.as_deref().map(read_key).transpose()?;
+    Ok(())
+}
+
+/// The profile's salt and settings from the options.
+fn profile_knobs(o: &DbOptions) -> Result<(Vec<u8>, ProfileSettings)> {
     let salt = o
         .salt_hex
         .as_deref()
@@ -458,6 +447,29 @@ fn open_folder(o: &DbOptions, path: &Path, profile_aad: &[u8], access: Access) -
         p.tag_size = o.tag_size.unwrap_or(p.tag_size);
         s
     };
+    Ok((salt, settings))
+}
+
+/// Opens the database of `--key-file` or `--profile`.
+fn open_folder(o: &DbOptions, path: &Path, profile_aad: &[u8], access: Access) -> Result<Database> {
+    if o.key_file.is_some() == o.profile.is_some() {
+        return Err(CliError::usage(
+            "give exactly one of --key-file or --profile",
+        ));
+    }
+    check_profile_knobs(o, profile_aad)?;
+    let exists = path.exists();
+    if exists && !path.is_dir() {
+        return Err(CliError::io(path.display(), "not a folder"));
+    }
+    let create = match access {
+        Access::Create => true,
+        Access::Write => !exists || is_empty_folder(path)?,
+        Access::Read => false,
+    };
+    // Everything that can be refused is checked before the folder is made.
+    let key = o.key_file.as_deref().map(read_key).transpose()?;
+    let (salt, settings) = profile_knobs(o)?;
     let pass = match &o.profile {
         Some(_) => Some(profile_passphrase(o, access == Access::Create)?),
         None => None,
@@ -548,13 +560,19 @@ fn server_storage(o: &DbOptions, url: &str) -> Result<PgStorage> {
 }
 
 /// Opens the database of `--key-file` on the server of `--url`.
-fn open_server(o: &DbOptions, url: &str, access: Access) -> Result<Database> {
-    if o.profile.is_some() || o.key_file.is_none() {
+fn open_server(o: &DbOptions, url: &str, profile_aad: &[u8], access: Access) -> Result<Database> {
+    if o.key_file.is_some() == o.profile.is_some() {
         return Err(CliError::usage(
-            "with --url give --key-file (profiles live in folders: --path)",
+            "give exactly one of --key-file or --profile",
         ));
     }
-    let key = read_key(o.key_file.as_deref().unwrap_or(Path::new("")))?;
+    check_profile_knobs(o, profile_aad)?;
+    let key = o.key_file.as_deref().map(read_key).transpose()?;
+    let (salt, settings) = profile_knobs(o)?;
+    let pass = match &o.profile {
+        Some(_) => Some(profile_passphrase(o, access == Access::Create)?),
+        None => None,
+    };
     let storage = server_storage(o, url)?;
     let shown = storage.location("").display().to_string();
     let create = match access {
@@ -574,13 +592,31 @@ fn open_server(o: &DbOptions, url: &str, access: Access) -> Result<Database> {
         lock: LockMode::None,
         ..OpenOptions::default()
     };
-    Database::open_node(Arc::new(storage), &key, options).map_err(|e| open_error(e, &shown, access))
+    let opened = match (&key, &o.profile, &pass) {
+        (Some(key), _, _) => Database::open_node(Arc::new(storage), key, options),
+        (_, Some(user), Some(pass)) => {
+            let credentials: Vec<&[u8]> = o.credentials.iter().map(|c| c.as_bytes()).collect();
+            aiootp::db::generate_profile_on(
+                Arc::new(storage),
+                &credentials,
+                user.as_bytes(),
+                pass,
+                &salt,
+                profile_aad,
+                &settings,
+                options.mode,
+            )
+            .map(|(db, _)| db)
+        }
+        _ => unreachable!("checked above"),
+    };
+    opened.map_err(|e| open_error(e, &shown, access))
 }
 
 fn open(o: &DbOptions, place: Place<'_>, profile_aad: &[u8], access: Access) -> Result<Database> {
     match place {
         Place::Folder(path) => open_folder(o, path, profile_aad, access),
-        Place::Server(url) => open_server(o, url, access),
+        Place::Server(url) => open_server(o, url, profile_aad, access),
     }
 }
 
@@ -646,6 +682,13 @@ pub fn run(options: &DbOptions, profile_aad: &ProfileAad, command: &DbCommand) -
             .map(|h| opts::name(None, Some(h), "metatag", "--metatag-hex"))
             .collect::<Result<_>>()?
     };
+    if matches!(command, DbCommand::Export { .. } | DbCommand::Import { .. })
+        && options.profile.is_some()
+    {
+        return Err(CliError::usage(
+            "`db export` and `db import` take --key-file (a profile's salt files stay where they are)",
+        ));
+    }
     if let DbCommand::Import { from, force } = command {
         return import(options, place, from, *force);
     }

@@ -118,6 +118,47 @@ fn db_commands_work_on_a_server_and_export_import() {
 }
 
 #[test]
+fn profiles_work_on_a_server() {
+    let Some(pg) = server() else { return };
+    let d = support::temp("server-profile");
+    let pw = d.join("pw");
+    std::fs::write(&pw, b"correct horse battery staple\n").unwrap();
+    let url = pg.url();
+    let base = [
+        "db",
+        "--url",
+        url.as_str(),
+        "--profile",
+        "alice",
+        "--passphrase-file",
+        s(&pw),
+        "--mb",
+        "1",
+        "--cpu",
+        "1",
+        "--cores",
+        "1",
+        "--credential",
+        "server",
+    ];
+    let run = |cmd: &[&str]| aiootp(&[&base[..], cmd].concat(), b"");
+    let o = run(&["init"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(run(&["set", "t", "[1]"]).status.success());
+    assert_eq!(run(&["get", "t"]).stdout, b"[1]\n");
+    // Another credential is another profile: refused, nothing written.
+    let mut other = base.to_vec();
+    let last = other.len() - 1;
+    other[last] = "elsewhere";
+    let o = aiootp(&[&other[..], &["set", "u", "1"]].concat(), b"");
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    // Profiles are not exported (their salt files stay on the server).
+    let o = run(&["export", "--to", s(&d.join("x"))]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
 fn concurrent_cli_writers_retry_their_conflicts() {
     let Some(pg) = server() else { return };
     let d = support::temp("server-conc");

@@ -44,6 +44,7 @@ pub use error::{Error, Result};
 pub use pg::{PG_SCHEMA_VERSION, PgStorage};
 pub use profile::{
     Profile, ProfileSettings, device_salt_file, generate_profile, generate_profile_existing,
+    generate_profile_on,
 };
 pub use storage::{
     Changes, Conflict, DEFAULT_MAX_FILE_BYTES, Expected, FsStorage, LockMode, ManifestWrite,

@@ -9,6 +9,7 @@ use crate::storage::{FsStorage, LockMode, Storage};
 use aiootp_core::{Hasher, hash_bytes_with};
 use aiootp_passcrypt::{Passcrypt, Settings};
 use std::path::Path;
+use std::sync::Arc;
 use zeroize::Zeroizing;
 
 /// Bytes of a new salt file.
@@ -183,6 +184,39 @@ pub fn generate_profile_existing(
     )
 }
 
+/// [`generate_profile`] on any [`Storage`] (PostgreSQL, …): the device
+/// and profile salt files are files of that storage too. `mode` is
+/// [`OpenMode::OpenOrNew`] for [`generate_profile`]'s behaviour,
+/// [`OpenMode::Existing`] for [`generate_profile_existing`]'s; a new
+/// profile's manifest is saved at once. No lock is taken (`settings.lock`
+/// is for folders).
+///
+/// # Errors
+/// As [`generate_profile`]; [`Error::NotFound`] with `Existing`.
+#[allow(clippy::too_many_arguments)]
+pub fn generate_profile_on(
+    storage: Arc<dyn Storage>,
+    credentials: &[&[u8]],
+    username: &[u8],
+    passphrase: &[u8],
+    salt: &[u8],
+    aad: &[u8],
+    settings: &ProfileSettings,
+    mode: OpenMode,
+) -> Result<(Database, Profile)> {
+    open_profile_in(
+        storage,
+        None,
+        credentials,
+        username,
+        passphrase,
+        salt,
+        aad,
+        settings,
+        mode,
+    )
+}
+
 #[allow(clippy::too_many_arguments)]
 fn open_profile(
     path: &Path,
@@ -194,8 +228,34 @@ fn open_profile(
     settings: &ProfileSettings,
     mode: OpenMode,
 ) -> Result<(Database, Profile)> {
-    let storage = FsStorage::new(path);
-    let device_salt = salt_file(&storage, &device_salt_file())?;
+    open_profile_in(
+        Arc::new(FsStorage::new(path)),
+        Some(path),
+        credentials,
+        username,
+        passphrase,
+        salt,
+        aad,
+        settings,
+        mode,
+    )
+}
+
+/// A profile in `storage`; with `path`, opened through the folder (and
+/// its lock).
+#[allow(clippy::too_many_arguments)]
+fn open_profile_in(
+    storage: Arc<dyn Storage>,
+    path: Option<&Path>,
+    credentials: &[&[u8]],
+    username: &[u8],
+    passphrase: &[u8],
+    salt: &[u8],
+    aad: &[u8],
+    settings: &ProfileSettings,
+    mode: OpenMode,
+) -> Result<(Database, Profile)> {
+    let device_salt = salt_file(&*storage, &device_salt_file())?;
     let mut items: Vec<&[u8]> = vec![&domains().profile_tokens, &device_salt, salt, aad, username];
     items.extend_from_slice(credentials);
     let gist_vec = hash_bytes_with(Hasher::Sha3_512, 0, &device_salt, 0, &items)?;
@@ -203,7 +263,7 @@ fn open_profile(
     gist.copy_from_slice(&gist_vec);
     let tmp_key = tmp_key(&gist, passphrase)?;
     let profile_salt_file = format!("secure/{}", deniable_filename(&gist));
-    let profile_salt = salt_file(&storage, &profile_salt_file)?;
+    let profile_salt = salt_file(&*storage, &profile_salt_file)?;
     let login_key = Passcrypt::with_pepper(&settings.pepper).derive(
         &tmp_key,
         &profile_salt,
@@ -216,7 +276,17 @@ fn open_profile(
         preload: settings.preload,
         lock: settings.lock,
     };
-    let mut db = Database::open_with(login_key.expose(), path, options)?;
+    let mut db = match path {
+        Some(path) => Database::open_with(login_key.expose(), path, options)?,
+        None => Database::open_node(
+            Arc::clone(&storage),
+            login_key.expose(),
+            OpenOptions {
+                lock: LockMode::None,
+                ..options
+            },
+        )?,
+    };
     let exists = storage
         .exists(db.root_filename())
         .map_err(|e| Error::io(storage.location(db.root_filename()), e))?;

@@ -312,3 +312,49 @@ fn a_server_crash_mid_save_leaves_one_whole_save() {
         assert!(first >= last_ok, "round {round}: {first} < {last_ok}");
     }
 }
+
+#[test]
+fn profiles_open_on_postgres() {
+    let Some(pg) = server() else { return };
+    let url = pg.url();
+    let ns = unique("profile");
+    let settings = aiootp_db::ProfileSettings {
+        passcrypt: aiootp_passcrypt::Settings {
+            mb: 1,
+            cpu: 1,
+            cores: 1,
+            tag_size: 64,
+        },
+        ..aiootp_db::ProfileSettings::default()
+    };
+    let open = |pass: &[u8], mode| {
+        aiootp_db::generate_profile_on(
+            storage(&url, &ns),
+            &[b"server"],
+            b"alice",
+            pass,
+            b"salt",
+            b"aad",
+            &settings,
+            mode,
+        )
+    };
+    let (mut db, _) = open(b"correct horse battery staple", OpenMode::OpenOrNew).unwrap();
+    db.set_json("t", &[1, 2]).unwrap();
+    db.save_database().unwrap();
+    let (mut again, _) = open(b"correct horse battery staple", OpenMode::Existing).unwrap();
+    assert_eq!(
+        again.query_tag("t", false).unwrap(),
+        Value::Json(serde_json::json!([1, 2]))
+    );
+    // The salt files are rows of the namespace too.
+    let names = PgStorage::connect(&url, &ns).unwrap().list().unwrap();
+    assert!(
+        names.iter().any(|n| n.starts_with("secure/_admin/")),
+        "{names:?}"
+    );
+    assert!(matches!(
+        open(b"correct horse battery stapler", OpenMode::Existing),
+        Err(Error::NotFound { .. })
+    ));
+}
