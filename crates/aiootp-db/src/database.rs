@@ -939,6 +939,7 @@ impl Database {
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let dir = std::env::temp_dir().join(format!("aiootp-fc-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
     /// let db = aiootp_db::Database::open(&[7u8; 64], &dir)?;
     /// let (cipher, aad) = db.file_cipher("notes", b"v1");
     /// let ct = cipher.bytes_encrypt(b"hello", &aad)?;
