@@ -41,6 +41,11 @@ const SCHEMA_LOCK: i64 = 0x6169_6f6f_7470;
 /// second gets a conflict and writes nothing; readers see only committed
 /// saves.
 ///
+/// The client blocks (it is the `postgres` crate's synchronous client):
+/// from async code prefer `aio::AsyncDatabase`, which runs it on tokio's
+/// blocking pool. Called on a runtime's thread anyway, each call runs on a
+/// scoped thread of its own, so it blocks that thread but never panics.
+///
 /// ```no_run
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use aiootp_db::{Database, OpenOptions, PgStorage};
@@ -132,23 +137,61 @@ impl PgStorage {
 
     /// Runs `f` on a connected client, connecting (and making the schema)
     /// first when there is none or the last one was dropped.
-    fn with_client<T>(
+    ///
+    /// The `postgres` client blocks on a runtime of its own, which panics
+    /// on a thread that is already inside a tokio runtime; there, the call
+    /// runs on a scoped thread of its own (blocking the caller, never
+    /// panicking).
+    fn with_client<T: Send>(
         &self,
-        f: impl FnOnce(&mut postgres::Client) -> io::Result<T>,
+        f: impl FnOnce(&mut postgres::Client) -> io::Result<T> + Send,
     ) -> io::Result<T> {
         let mut guard = self
             .client
             .lock()
             .map_err(|_| io::Error::other("the PostgreSQL client was poisoned by a panic"))?;
-        if guard.as_ref().is_none_or(postgres::Client::is_closed) {
-            let mut client = self.config.connect(postgres::NoTls).map_err(pg_error)?;
-            ensure_schema(&mut client)?;
-            *guard = Some(client);
+        let slot: &mut Option<postgres::Client> = &mut guard;
+        let config = &self.config;
+        let run = move || -> io::Result<T> {
+            if slot.as_ref().is_none_or(postgres::Client::is_closed) {
+                let mut client = config.connect(postgres::NoTls).map_err(pg_error)?;
+                ensure_schema(&mut client)?;
+                *slot = Some(client);
+            }
+            let client = slot
+                .as_mut()
+                .ok_or_else(|| io::Error::other("no PostgreSQL client"))?;
+            f(client)
+        };
+        if tokio::runtime::Handle::try_current().is_err() {
+            return run();
         }
-        let client = guard
-            .as_mut()
-            .ok_or_else(|| io::Error::other("no PostgreSQL client"))?;
-        f(client)
+        std::thread::scope(|scope| {
+            scope
+                .spawn(run)
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("the PostgreSQL client panicked")))
+        })
+    }
+}
+
+impl Drop for PgStorage {
+    /// Closing the client blocks on its runtime too: inside a tokio
+    /// runtime it is closed on a thread of its own.
+    fn drop(&mut self) {
+        let client = self
+            .client
+            .get_mut()
+            .map_or_else(|p| p.into_inner().take(), Option::take);
+        if let Some(client) = client {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                std::thread::scope(|scope| {
+                    let _ = scope.spawn(move || drop(client)).join();
+                });
+            } else {
+                drop(client);
+            }
+        }
     }
 }
 

@@ -358,3 +358,32 @@ fn profiles_open_on_postgres() {
         Err(Error::NotFound { .. })
     ));
 }
+
+/// The async face on PostgreSQL: `AsyncDatabase` runs the blocking client
+/// on tokio's blocking pool, which must not panic inside a runtime.
+#[cfg(feature = "tokio")]
+#[test]
+fn the_async_face_works_on_postgres() {
+    let Some(pg) = server() else { return };
+    let url = pg.url();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let s = storage(&url, "async");
+        let db = aiootp_db::aio::AsyncDatabase::from_sync(open(&s, OpenMode::Create));
+        db.set_tag("t".into(), Value::Bytes(vec![1, 2]))
+            .await
+            .unwrap();
+        db.save_database().await.unwrap();
+        let again = aiootp_db::aio::AsyncDatabase::from_sync(open(
+            &storage(&url, "async"),
+            OpenMode::Existing,
+        ));
+        assert_eq!(
+            again.query_tag("t".into(), false).await.unwrap(),
+            Value::Bytes(vec![1, 2])
+        );
+    });
+}
