@@ -68,36 +68,6 @@ pub enum Keying<'a> {
     },
 }
 
-/// The passphrase of a passphrase file: from `file`, else asked on the
-/// terminal (twice when `confirm`), else one line of stdin.
-fn file_passphrase(
-    file: Option<&Path>,
-    data_on_stdin: bool,
-    confirm: bool,
-) -> Result<Zeroizing<Vec<u8>>> {
-    if let Some(f) = file {
-        return crate::files::read_passphrase_file(f);
-    }
-    if std::io::stdin().is_terminal() {
-        let pass = crate::files::passphrase("passphrase: ")?;
-        if confirm {
-            let again = crate::files::passphrase("passphrase again: ")?;
-            if !aiootp::primitives::bytes_are_equal(&pass, &again) {
-                return Err(CliError::usage(
-                    "the two passphrases differ; nothing was written",
-                ));
-            }
-        }
-        return Ok(pass);
-    }
-    if data_on_stdin {
-        return Err(CliError::usage(
-            "the data is on stdin, so the passphrase cannot be: give --passphrase-file FILE, or run on a terminal",
-        ));
-    }
-    crate::files::passphrase("passphrase: ")
-}
-
 /// Tells the terminal (if any) that Passcrypt is working.
 fn announce(work: Work) {
     if std::io::stderr().is_terminal() {
@@ -128,7 +98,7 @@ pub fn encrypt(
         Keying::Cipher(c) => (c, Vec::new()),
         Keying::Passphrase { file, work, .. } => {
             let header = Header::new(*work)?;
-            let pass = file_passphrase(*file, crate::files::is_stdin(input), true)?;
+            let pass = crate::files::passphrase_from(*file, true, crate::files::is_stdin(input))?;
             announce(*work);
             derived = Chunky2048::new(header.key(&pass)?.expose())?;
             (&derived, header.bytes().to_vec())
@@ -352,7 +322,7 @@ pub fn decrypt(
         (Keying::Passphrase { file, limits, .. }, true) => {
             let header = Header::parse(&start[..n])?;
             limits.allow(header.work)?;
-            let pass = file_passphrase(*file, crate::files::is_stdin(input), false)?;
+            let pass = crate::files::passphrase_from(*file, false, crate::files::is_stdin(input))?;
             announce(header.work);
             derived = Chunky2048::new(header.key(&pass)?.expose())?;
             (&derived, passfile::HEADER_BYTES as u64)

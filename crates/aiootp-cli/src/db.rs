@@ -2,7 +2,7 @@
 
 use crate::crypt::{self, Keying};
 use crate::error::{CliError, Result};
-use crate::files::{Target, passphrase, read_bounded, read_key, read_passphrase_file, read_stdin};
+use crate::files::{Target, read_bounded, read_key, read_stdin};
 use crate::opts::{self, Aad, ProfileAad};
 use aiootp::db::{
     Database, FsStorage, LockMode, OpenMode, OpenOptions, PgStorage, ProfileSettings, Storage,
@@ -396,19 +396,8 @@ fn is_empty_folder(path: &Path) -> Result<bool> {
 /// The profile's passphrase: `--passphrase-file`, else asked on the
 /// terminal (twice when a profile is made), else one line of stdin.
 fn profile_passphrase(o: &DbOptions, confirm: bool) -> Result<Zeroizing<Vec<u8>>> {
-    if let Some(f) = &o.passphrase_file {
-        return read_passphrase_file(f);
-    }
-    let pass = passphrase("passphrase: ")?;
-    if confirm && std::io::stdin().is_terminal() {
-        let again = passphrase("passphrase again: ")?;
-        if !aiootp::primitives::bytes_are_equal(&pass, &again) {
-            return Err(CliError::usage(
-                "the two passphrases differ; nothing was written",
-            ));
-        }
-    }
-    Ok(pass)
+    // A value read from stdin (`set t -`) follows the passphrase's line.
+    crate::files::passphrase_from(o.passphrase_file.as_deref(), confirm, false)
 }
 
 /// Refuses profile knobs without `--profile`.
@@ -767,6 +756,16 @@ fn run_once(
     Ok(())
 }
 
+/// The CLI's words for a `copy_to` (export or import) that failed.
+fn copy_error(e: aiootp::db::Error, place: &str) -> CliError {
+    match e {
+        aiootp::db::Error::AlreadyExists { .. } => CliError::auth(format!(
+            "a database under this key already exists in {place}; --force replaces it"
+        )),
+        other => other.into(),
+    }
+}
+
 /// `db import --from DIR`: the folder's database, byte for byte, into
 /// the --url server or the --path folder.
 fn import(options: &DbOptions, place: Place<'_>, from: &Path, force: bool) -> Result<()> {
@@ -787,25 +786,19 @@ fn import(options: &DbOptions, place: Place<'_>, from: &Path, force: bool) -> Re
         },
     )
     .map_err(|e| open_error(e, &from.display().to_string(), Access::Read))?;
-    let refused = |e: aiootp::db::Error, place: String| match e {
-        aiootp::db::Error::AlreadyExists { .. } => CliError::auth(format!(
-            "a database under this key already exists in {place}; --force replaces it"
-        )),
-        other => other.into(),
-    };
     match place {
         Place::Server(url) => {
             let target = server_storage(options, url)?;
             let shown = target.location("").display().to_string();
             source
                 .copy_to(&target, force)
-                .map_err(|e| refused(e, shown))?;
+                .map_err(|e| copy_error(e, &shown))?;
         }
         Place::Folder(path) => {
             std::fs::create_dir_all(path).map_err(|e| CliError::io(path.display(), e))?;
             source
                 .copy_to(&FsStorage::new(path), force)
-                .map_err(|e| refused(e, path.display().to_string()))?;
+                .map_err(|e| copy_error(e, &path.display().to_string()))?;
         }
     }
     println!("imported {}", from.display());
@@ -962,13 +955,7 @@ fn execute(
         DbCommand::Export { to, force } => {
             std::fs::create_dir_all(to).map_err(|e| CliError::io(to.display(), e))?;
             db.copy_to(&FsStorage::new(to), *force)
-                .map_err(|e| match e {
-                    aiootp::db::Error::AlreadyExists { .. } => CliError::auth(format!(
-                        "a database under this key already exists in {}; --force replaces it",
-                        to.display()
-                    )),
-                    other => other.into(),
-                })?;
+                .map_err(|e| copy_error(e, &to.display().to_string()))?;
             println!("exported to {}", to.display());
         }
         DbCommand::Load { file, .. } => {

@@ -576,6 +576,38 @@ pub fn passphrase(prompt: &str) -> Result<Zeroizing<Vec<u8>>> {
     read_secret_line()
 }
 
+/// A passphrase for something made or opened under it: the first line of
+/// `file`, else asked on the terminal (twice when `confirm`, and the two
+/// must match), else one line of stdin, unless `data_on_stdin` (then
+/// stdin is the data and the passphrase must come from a file).
+pub fn passphrase_from(
+    file: Option<&Path>,
+    confirm: bool,
+    data_on_stdin: bool,
+) -> Result<Zeroizing<Vec<u8>>> {
+    if let Some(f) = file {
+        return read_passphrase_file(f);
+    }
+    if io::stdin().is_terminal() {
+        let pass = passphrase("passphrase: ")?;
+        if confirm {
+            let again = passphrase("passphrase again: ")?;
+            if !aiootp::primitives::bytes_are_equal(&pass, &again) {
+                return Err(CliError::usage(
+                    "the two passphrases differ; nothing was written",
+                ));
+            }
+        }
+        return Ok(pass);
+    }
+    if data_on_stdin {
+        return Err(CliError::usage(
+            "the data is on stdin, so the passphrase cannot be: give --passphrase-file FILE, or run on a terminal",
+        ));
+    }
+    read_secret_line()
+}
+
 /// The longest passphrase line read from stdin.
 const MAX_PASSPHRASE_LINE: usize = 4096;
 
