@@ -18,8 +18,19 @@ fn cli() -> Result<std::path::PathBuf, String> {
 }
 
 fn run_cli(exe: &Path, args: &[&str], stdin: &[u8]) -> Result<Vec<u8>, String> {
+    run_cli_env(exe, args, stdin, &[])
+}
+
+/// [`run_cli`] with more environment variables.
+fn run_cli_env(
+    exe: &Path,
+    args: &[&str],
+    stdin: &[u8],
+    env: &[(&str, String)],
+) -> Result<Vec<u8>, String> {
     let mut child = Command::new(exe)
         .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -186,7 +197,7 @@ pub fn run(py: &Path, seed: &str) -> Result<(usize, usize, Vec<String>), String>
     passphrase_files(&exe, py, &dir, &mut rng, &mut tally)?;
     profiles(&exe, py, &dir, &mut rng, &mut tally)?;
     database_crypto(&exe, py, &dir, &mut rng, &mut tally)?;
-    postgres_round_trips(&exe, py, &dir, &mut rng, &mut tally)?;
+    server_round_trips(&exe, py, &dir, &mut rng, &mut tally)?;
     Ok((passed, failed, failures))
 }
 
@@ -373,26 +384,66 @@ db = aiootp.Database(open(k, 'rb').read(), path=p)\n\
 if mode == 'write':\n    db[tag] = json.loads(text)\n    db.metatag('m')[tag] = json.loads(text)\n    db.save_database()\n\
 else:\n    for node in (db, db.metatag('m')):\n        got = json.dumps(node.query_tag(tag))\n        assert got == json.dumps(json.loads(text)), f'{got!r} != {text!r}'\n";
 
-/// A database through PostgreSQL and the reference: a folder the
-/// reference wrote, imported into the server, reads back exactly; one
-/// saved on the server and exported opens in the reference exactly.
-fn postgres_round_trips(
+/// A database through PostgreSQL and through an S3 server, and the
+/// reference: a folder the reference wrote, imported into the server,
+/// reads back exactly; one saved on the server and exported opens in the
+/// reference exactly.
+fn server_round_trips(
     exe: &Path,
     py: &Path,
     dir: &Path,
     rng: &mut Drbg,
     tally: &mut impl FnMut(Result<(), String>, String),
 ) -> Result<(), String> {
-    let pg = match aiootp_testserver::PgServer::start() {
-        Ok(pg) => pg,
-        Err(e) if std::env::var_os("AIOOTP_REQUIRE_ALL").is_none() => {
-            eprintln!("interop: skipped the PostgreSQL rounds: {e}");
-            return Ok(());
+    let skip = |what: &str, e: String| -> Result<(), String> {
+        if std::env::var_os("AIOOTP_REQUIRE_ALL").is_none() {
+            eprintln!("interop: skipped the {what} rounds: {e}");
+            Ok(())
+        } else {
+            Err(format!("{what} is required (AIOOTP_REQUIRE_ALL): {e}"))
         }
-        Err(e) => return Err(format!("PostgreSQL is required (AIOOTP_REQUIRE_ALL): {e}")),
     };
-    let url = pg.url();
-    let key = dir.join("pg-key");
+    match aiootp_testserver::PgServer::start() {
+        Ok(pg) => {
+            let url = pg.url();
+            let base = |round: usize, n: u64| {
+                vec![
+                    "--url".to_owned(),
+                    url.clone(),
+                    "--namespace".to_owned(),
+                    format!("interop-{round}-{n}"),
+                ]
+            };
+            engine_round_trips("postgres", &base, &[], exe, py, dir, rng, tally)?;
+        }
+        Err(e) => skip("PostgreSQL", e)?,
+    }
+    match aiootp_testserver::S3Server::start() {
+        Ok(s3) => {
+            let base = |round: usize, n: u64| {
+                vec!["--url".to_owned(), s3.url(&format!("interop-{round}-{n}"))]
+            };
+            engine_round_trips("s3", &base, &s3.env(), exe, py, dir, rng, tally)?;
+        }
+        Err(e) => skip("the S3 test server", e)?,
+    }
+    Ok(())
+}
+
+/// The rounds of [`server_round_trips`] on one engine: `place` gives the
+/// `db` options that name round `round`'s database.
+#[allow(clippy::too_many_arguments)]
+fn engine_round_trips(
+    engine: &str,
+    place: &dyn Fn(usize, u64) -> Vec<String>,
+    env: &[(&str, String)],
+    exe: &Path,
+    py: &Path,
+    dir: &Path,
+    rng: &mut Drbg,
+    tally: &mut impl FnMut(Result<(), String>, String),
+) -> Result<(), String> {
+    let key = dir.join(format!("{engine}-key"));
     std::fs::write(&key, rng.bytes(64)).map_err(|e| e.to_string())?;
     let k = s(&key);
     let values = [
@@ -402,25 +453,20 @@ fn postgres_round_trips(
     ];
     for (round, text) in values.iter().enumerate() {
         let tag = format!("v{round}-{}", rng.below(1000));
-        let ns = format!("interop-{round}-{}", rng.below(1 << 30));
+        let where_ = place(round, rng.below(1 << 30));
         // The reference writes a folder; the CLI imports it and reads it.
-        let folder = dir.join(format!("pg-ref-{round}"));
+        let folder = dir.join(format!("{engine}-ref-{round}"));
         let _ = std::fs::remove_dir_all(&folder);
         std::fs::create_dir_all(&folder).map_err(|e| e.to_string())?;
         let f = s(&folder);
-        let base = [
-            "db",
-            "--url",
-            url.as_str(),
-            "--namespace",
-            ns.as_str(),
-            "--key-file",
-            k.as_str(),
-        ];
+        let mut base: Vec<&str> = vec!["db"];
+        base.extend(where_.iter().map(String::as_str));
+        base.extend(["--key-file", k.as_str()]);
+        let cli = |args: &[&str]| run_cli_env(exe, &[&base[..], args].concat(), b"", env);
         let r = python(py, PY_TREE, &[&k, &f, "write", &tag, text]).and_then(|()| {
-            run_cli(exe, &[&base[..], &["import", "--from", &f]].concat(), b"")?;
+            cli(&["import", "--from", &f])?;
             for meta in [&[][..], &["--metatag", "m"][..]] {
-                let got = run_cli(exe, &[&base[..], meta, &["get", &tag]].concat(), b"")?;
+                let got = cli(&[meta, &["get", &tag]].concat())?;
                 let normal = aiootp_core::python_json_normalize(text).map_err(|e| e.to_string())?;
                 if got != format!("{normal}\n").into_bytes() {
                     return Err(format!(
@@ -433,31 +479,19 @@ fn postgres_round_trips(
         });
         tally(
             r,
-            format!("postgres round {round}: reference folder → import → cli get"),
+            format!("{engine} round {round}: reference folder → import → cli get"),
         );
         // The CLI saves on the server; the export opens in the reference.
-        let out = dir.join(format!("pg-export-{round}"));
+        let out = dir.join(format!("{engine}-export-{round}"));
         let _ = std::fs::remove_dir_all(&out);
         let tag2 = format!("{tag}-cli");
-        let r = run_cli(exe, &[&base[..], &["set", &tag2, text]].concat(), b"")
-            .and_then(|_| {
-                run_cli(
-                    exe,
-                    &[&base[..], &["--metatag", "m", "set", &tag2, text]].concat(),
-                    b"",
-                )
-            })
-            .and_then(|_| {
-                run_cli(
-                    exe,
-                    &[&base[..], &["export", "--to", &s(&out)]].concat(),
-                    b"",
-                )
-            })
+        let r = cli(&["set", &tag2, text])
+            .and_then(|_| cli(&["--metatag", "m", "set", &tag2, text]))
+            .and_then(|_| cli(&["export", "--to", &s(&out)]))
             .and_then(|_| python(py, PY_TREE, &[&k, &s(&out), "check", &tag2, text]));
         tally(
             r,
-            format!("postgres round {round}: cli set → export → reference"),
+            format!("{engine} round {round}: cli set → export → reference"),
         );
     }
     Ok(())

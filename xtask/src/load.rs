@@ -1,13 +1,16 @@
-//! `cargo xtask load [--clients N] [--saves M] [--url URL]`: N client
-//! processes (default 8) against one PostgreSQL server (a throwaway one
-//! unless `--url` is given), each doing M saves (default 200) of its own
+//! `cargo xtask load [--clients N] [--saves M] [--engine postgres|s3]
+//! [--url URL]`: N client processes (default 8) against one PostgreSQL
+//! server or one S3 server (a throwaway one unless a PostgreSQL `--url` is
+//! given), each doing M saves (default 200) of its own
 //! tags plus a read-modify-write increment of one shared counter, retried
 //! on `Conflict`. At the end the counter must equal N × M (no lost update)
 //! and every client's tags must read back. Prints saves per second, p50
 //! and p99 save latency (first attempt to commit, retries included) and
 //! the conflict rate.
 
-use aiootp_db::{Database, Error, LockMode, OpenMode, OpenOptions, PgStorage, Value};
+use aiootp_db::{
+    Database, Error, LockMode, ObjectStorage, OpenMode, OpenOptions, PgStorage, Storage, Value,
+};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -32,9 +35,20 @@ fn options(mode: OpenMode) -> OpenOptions {
     }
 }
 
-fn open(url: &str, ns: &str, mode: OpenMode) -> Result<Database, String> {
-    let s = PgStorage::connect(url, ns).map_err(|e| e.to_string())?;
-    Database::open_node(Arc::new(s), &KEY, options(mode)).map_err(|e| e.to_string())
+/// The database at `url` (PostgreSQL: in namespace `ns`; an object store:
+/// configured from the environment and `config`).
+fn open(
+    url: &str,
+    ns: &str,
+    config: &[(String, String)],
+    mode: OpenMode,
+) -> Result<Database, String> {
+    let s: Arc<dyn Storage> = if url.starts_with("s3://") {
+        Arc::new(ObjectStorage::open_with(url, config.to_vec()).map_err(|e| e.to_string())?)
+    } else {
+        Arc::new(PgStorage::connect(url, ns).map_err(|e| e.to_string())?)
+    };
+    Database::open_node(s, &KEY, options(mode)).map_err(|e| e.to_string())
 }
 
 fn counter(db: &mut Database) -> Result<u64, String> {
@@ -52,19 +66,32 @@ pub fn main(args: &[String]) -> Result<(), String> {
     let saves: usize = arg(args, "--saves", 200)?;
     let given: Option<String> =
         arg(args, "--url", String::new()).map(|u| Some(u).filter(|u| !u.is_empty()))?;
-    let server = match &given {
-        Some(_) => None,
-        None => Some(aiootp_testserver::PgServer::start()?),
-    };
-    let url = given.unwrap_or_else(|| server.as_ref().map(|s| s.url()).unwrap_or_default());
+    let engine: String = arg(args, "--engine", "postgres".to_owned())?;
     let ns = format!(
         "load-{}",
         hex::encode(aiootp_core::token_bytes(6).map_err(|e| e.to_string())?)
     );
-    let mut db = open(&url, &ns, OpenMode::Create)?;
+    let (mut _pg, mut _s3) = (None, None);
+    let (url, env, config, what) = match (engine.as_str(), given) {
+        ("postgres", Some(url)) => (url, Vec::new(), Vec::new(), "PostgreSQL server"),
+        ("postgres", None) => {
+            let pg = aiootp_testserver::PgServer::start()?;
+            let url = pg.url();
+            _pg = Some(pg);
+            (url, Vec::new(), Vec::new(), "PostgreSQL server")
+        }
+        ("s3", None) => {
+            let s3 = aiootp_testserver::S3Server::start()?;
+            let (url, env, config) = (s3.url(&ns), s3.env(), s3.options());
+            _s3 = Some(s3);
+            (url, env, config, "S3 server")
+        }
+        _ => return Err("--engine is postgres or s3 (--url only with postgres)".into()),
+    };
+    let mut db = open(&url, &ns, &config, OpenMode::Create)?;
     db.set_json("counter", &0).map_err(|e| e.to_string())?;
     db.save_database().map_err(|e| e.to_string())?;
-    eprintln!("load: {clients} clients × {saves} saves against one PostgreSQL server");
+    eprintln!("load: {clients} clients × {saves} saves against one {what}");
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let started = Instant::now();
     let children: Vec<_> = (0..clients)
@@ -78,6 +105,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
                     &c.to_string(),
                     &saves.to_string(),
                 ])
+                .envs(env.iter().map(|(k, v)| (k, v)))
                 .stdout(Stdio::piped())
                 .spawn()
                 .map_err(|e| e.to_string())
@@ -103,7 +131,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
     }
     let wall = started.elapsed();
     // No lost update, every tag there.
-    let mut db = open(&url, &ns, OpenMode::Existing)?;
+    let mut db = open(&url, &ns, &config, OpenMode::Existing)?;
     let total = (clients * saves) as u64;
     let n = counter(&mut db)?;
     if n != total {
@@ -127,7 +155,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
             .map_or(0.0, |us| *us as f64 / 1000.0)
     };
     println!(
-        "{{\"clients\": {clients}, \"saves_per_client\": {saves}, \"saves_per_s\": {:.1}, \"p50_ms\": {:.2}, \"p99_ms\": {:.2}, \"conflict_rate\": {:.3}, \"counter\": {n}}}",
+        "{{\"engine\": \"{engine}\", \"clients\": {clients}, \"saves_per_client\": {saves}, \"saves_per_s\": {:.1}, \"p50_ms\": {:.2}, \"p99_ms\": {:.2}, \"conflict_rate\": {:.3}, \"counter\": {n}}}",
         total as f64 / wall.as_secs_f64(),
         pct(0.50),
         pct(0.99),
@@ -151,7 +179,7 @@ fn client(args: &[String]) -> Result<(), String> {
         let mut round = 0u32;
         loop {
             attempts += 1;
-            let mut db = open(url, ns, OpenMode::Existing)?;
+            let mut db = open(url, ns, &[], OpenMode::Existing)?;
             let n = counter(&mut db)?;
             db.set_json("counter", &(n + 1))
                 .map_err(|e| e.to_string())?;

@@ -81,13 +81,19 @@ pub fn main(args: &[String]) -> Result<(), String> {
     crate::secrets::main(&[])?;
     step("crash test (SIGKILL during saves)");
     crate::crash::main(&["--kills".into(), if fast { "20" } else { "60" }.into()])?;
-    step("load: concurrent clients on one PostgreSQL server");
-    crate::load::main(&[
-        "--clients".into(),
-        "4".into(),
-        "--saves".into(),
-        "20".into(),
-    ])?;
+    for engine in ["postgres", "s3"] {
+        step(&format!(
+            "load: concurrent clients on one server ({engine})"
+        ));
+        crate::load::main(&[
+            "--engine".into(),
+            engine.into(),
+            "--clients".into(),
+            "4".into(),
+            "--saves".into(),
+            "20".into(),
+        ])?;
+    }
     if !fast {
         step("fuzz smoke run");
         crate::fuzz::main(&["--seconds".into(), "10".into()])?;

@@ -5,8 +5,8 @@ use crate::error::{CliError, Result};
 use crate::files::{Target, read_bounded, read_key, read_stdin};
 use crate::opts::{self, Aad, ProfileAad};
 use aiootp::db::{
-    Database, FsStorage, LockMode, OpenMode, OpenOptions, PgStorage, ProfileSettings, Storage,
-    Value, generate_profile, generate_profile_existing,
+    Database, FsStorage, LockMode, ObjectStorage, OpenMode, OpenOptions, PgStorage,
+    ProfileSettings, Storage, Value, generate_profile, generate_profile_existing,
 };
 use clap::Subcommand;
 use serde_json::{Map, Value as Json, json};
@@ -22,11 +22,15 @@ pub struct DbOptions {
     #[arg(long, global = true, conflicts_with = "url")]
     path: Option<PathBuf>,
     /// The database on a server instead: a PostgreSQL connection URI
-    /// (`postgresql://user@host/db`, `postgresql:///db?host=/socket/dir`).
+    /// (`postgresql://user@host/db`, `postgresql:///db?host=/socket/dir`)
+    /// or an object store's prefix (`s3://bucket/prefix`, `gs://…`,
+    /// `az://…`; credentials and endpoint from the AWS_* / GOOGLE_* /
+    /// AZURE_* environment).
     #[arg(long, global = true, env = "AIOOTP_DB_URL", hide_env_values = true)]
     url: Option<String>,
-    /// With --url: the namespace of the server's table that holds this
-    /// database's files (like a folder; keys tell databases in it apart).
+    /// With a PostgreSQL --url: the namespace of the server's table that
+    /// holds this database's files (like a folder; keys tell databases in
+    /// it apart). An object store's URL names its folder in its path.
     #[arg(long, global = true, default_value = "aiootp")]
     namespace: String,
     /// The database key file.
@@ -530,22 +534,66 @@ enum Place<'a> {
     Server(&'a str),
 }
 
-/// The storage of a `--url`.
-fn server_storage(o: &DbOptions, url: &str) -> Result<PgStorage> {
-    let scheme = url.split_once("://").map(|(s, _)| s);
-    if scheme.is_some_and(|s| s != "postgresql" && s != "postgres") {
-        return Err(CliError::usage(format!(
-            "--url: {}:// is not supported; give a PostgreSQL URL (postgresql://…)",
-            scheme.unwrap_or_default()
-        )));
-    }
-    PgStorage::connect(url, &o.namespace).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::InvalidInput {
-            CliError::usage(format!("--url is not a PostgreSQL connection URI ({e})"))
-        } else {
-            CliError::io("the database server", e)
+/// The storage of a `--url`: a PostgreSQL server or an object store.
+enum ServerStorage {
+    Postgres(Box<PgStorage>),
+    Objects(ObjectStorage),
+}
+
+impl ServerStorage {
+    /// The file names it holds (none: no database there yet).
+    fn list(&self) -> std::io::Result<Vec<String>> {
+        match self {
+            Self::Postgres(s) => s.list(),
+            Self::Objects(s) => s.list(),
         }
-    })
+    }
+
+    fn storage(&self) -> &dyn Storage {
+        match self {
+            Self::Postgres(s) => &**s,
+            Self::Objects(s) => s,
+        }
+    }
+
+    fn into_arc(self) -> Arc<dyn Storage> {
+        match self {
+            Self::Postgres(s) => Arc::new(*s),
+            Self::Objects(s) => Arc::new(s),
+        }
+    }
+}
+
+/// The object-store schemes `--url` takes (those of `object_store`).
+const OBJECT_SCHEMES: &[&str] = &["s3", "s3a", "gs", "az", "azure", "abfs", "abfss", "adl"];
+
+/// The storage of a `--url`.
+fn server_storage(o: &DbOptions, url: &str) -> Result<ServerStorage> {
+    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    match scheme.as_deref() {
+        None | Some("postgresql" | "postgres") => PgStorage::connect(url, &o.namespace)
+            .map(|s| ServerStorage::Postgres(Box::new(s)))
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::InvalidInput {
+                    CliError::usage(format!("--url is not a PostgreSQL connection URI ({e})"))
+                } else {
+                    CliError::io("the database server", e)
+                }
+            }),
+        Some(s) if OBJECT_SCHEMES.contains(&s) => ObjectStorage::open(url)
+            .map(ServerStorage::Objects)
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::InvalidInput {
+                    CliError::usage(format!("--url is not an object store URL ({e})"))
+                } else {
+                    CliError::io("the object store", e)
+                }
+            }),
+        Some(s) => Err(CliError::usage(format!(
+            "--url: {s}:// is not supported; give a PostgreSQL URL (postgresql://…) \
+             or an object store's (s3://bucket/prefix, gs://…, az://…)"
+        ))),
+    }
 }
 
 /// Opens the database of `--key-file` on the server of `--url`.
@@ -563,7 +611,7 @@ fn open_server(o: &DbOptions, url: &str, profile_aad: &[u8], access: Access) -> 
         None => None,
     };
     let storage = server_storage(o, url)?;
-    let shown = storage.location("").display().to_string();
+    let shown = storage.storage().location("").display().to_string();
     let create = match access {
         Access::Create => true,
         Access::Write => storage
@@ -582,11 +630,11 @@ fn open_server(o: &DbOptions, url: &str, profile_aad: &[u8], access: Access) -> 
         ..OpenOptions::default()
     };
     let opened = match (&key, &o.profile, &pass) {
-        (Some(key), _, _) => Database::open_node(Arc::new(storage), key, options),
+        (Some(key), _, _) => Database::open_node(storage.into_arc(), key, options),
         (_, Some(user), Some(pass)) => {
             let credentials: Vec<&[u8]> = o.credentials.iter().map(|c| c.as_bytes()).collect();
             aiootp::db::generate_profile_on(
-                Arc::new(storage),
+                storage.into_arc(),
                 &credentials,
                 user.as_bytes(),
                 pass,
@@ -789,9 +837,9 @@ fn import(options: &DbOptions, place: Place<'_>, from: &Path, force: bool) -> Re
     match place {
         Place::Server(url) => {
             let target = server_storage(options, url)?;
-            let shown = target.location("").display().to_string();
+            let shown = target.storage().location("").display().to_string();
             source
-                .copy_to(&target, force)
+                .copy_to(target.storage(), force)
                 .map_err(|e| copy_error(e, &shown))?;
         }
         Place::Folder(path) => {

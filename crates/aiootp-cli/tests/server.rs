@@ -206,7 +206,7 @@ fn bad_urls_and_absent_servers_are_clear_errors() {
     assert!(aiootp(&["keygen", "-o", s(&k)], b"").status.success());
     for (url, code) in [
         ("postgresql://[::1", 2),
-        ("s3://bucket/prefix", 2),
+        ("ftp://host/prefix", 2),
         ("postgresql:///db?host=/nonexistent-socket-dir&user=x", 3),
         ("postgresql://127.0.0.1:1/db", 3),
     ] {

@@ -31,6 +31,8 @@ pub mod aio;
 mod database;
 mod error;
 mod manifest;
+#[cfg(feature = "object-store")]
+mod objstore;
 #[cfg(feature = "postgres")]
 mod pg;
 mod profile;
@@ -40,6 +42,8 @@ mod value;
 
 pub use database::{Database, MAX_METATAG_DEPTH, OpenMode, OpenOptions};
 pub use error::{Error, Result};
+#[cfg(feature = "object-store")]
+pub use objstore::{LEASE, LOCK_NAME, ObjectStorage};
 #[cfg(feature = "postgres")]
 pub use pg::{PG_SCHEMA_VERSION, PgStorage};
 pub use profile::{

@@ -1,5 +1,6 @@
-//! Test-only: a throwaway PostgreSQL server, for the tests and the xtask
-//! that need a real one (never a stand-in).
+//! Test-only: a throwaway PostgreSQL server and a throwaway S3-protocol
+//! server ([`S3Server`]), for the tests and the xtask that need a real one
+//! (never a stand-in).
 //!
 //! [`PgServer::start`] makes a cluster in a temporary folder with `initdb`
 //! and starts it with `pg_ctl`, listening on a Unix socket in that folder
@@ -16,6 +17,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+mod s3;
+pub use s3::{ACCESS_KEY, BUCKET, S3Server, SECRET_KEY, s3_server_program};
 
 /// A running throwaway PostgreSQL server.
 #[derive(Debug)]
