@@ -1,7 +1,8 @@
 //! `cargo xtask load [--clients N] [--saves M] [--engine postgres|s3]
-//! [--url URL]`: N client processes (default 8) against one PostgreSQL
+//! [--url URL] [--netns]`: N client processes (default 8) against one PostgreSQL
 //! server or one S3 server (a throwaway one unless a PostgreSQL `--url` is
-//! given), each doing M saves (default 200) of its own
+//! given; `--netns`: the S3 server in a network namespace of its own,
+//! reached over a veth pair), each doing M saves (default 200) of its own
 //! tags plus a read-modify-write increment of one shared counter, retried
 //! on `Conflict`. At the end the counter must equal N × M (no lost update)
 //! and every client's tags must read back. Prints saves per second, p50
@@ -81,7 +82,17 @@ pub fn main(args: &[String]) -> Result<(), String> {
             (url, Vec::new(), Vec::new(), "PostgreSQL server")
         }
         ("s3", None) => {
-            let s3 = aiootp_testserver::S3Server::start()?;
+            let s3 = if args.iter().any(|a| a == "--netns") {
+                aiootp_testserver::S3Server::start_in_netns()?
+            } else {
+                aiootp_testserver::S3Server::start()?
+            };
+            if s3.in_netns() {
+                eprintln!(
+                    "load: the S3 server runs in a network namespace of its own, at {}",
+                    s3.endpoint()
+                );
+            }
             let (url, env, config) = (s3.url(&ns), s3.env(), s3.options());
             _s3 = Some(s3);
             (url, env, config, "S3 server")

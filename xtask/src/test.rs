@@ -85,14 +85,14 @@ pub fn main(args: &[String]) -> Result<(), String> {
         step(&format!(
             "load: concurrent clients on one server ({engine})"
         ));
-        crate::load::main(&[
-            "--engine".into(),
-            engine.into(),
-            "--clients".into(),
-            "4".into(),
-            "--saves".into(),
-            "20".into(),
-        ])?;
+        let mut args: Vec<String> = ["--engine", engine, "--clients", "4", "--saves", "20"]
+            .map(String::from)
+            .to_vec();
+        // The S3 server across a veth pair where namespaces can be made.
+        if engine == "s3" && netns_available() {
+            args.push("--netns".into());
+        }
+        crate::load::main(&args)?;
     }
     if !fast {
         step("fuzz smoke run");
@@ -103,6 +103,23 @@ pub fn main(args: &[String]) -> Result<(), String> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Whether this process may make network namespaces (`ip netns add`).
+fn netns_available() -> bool {
+    let name = format!("aiootp-probe-{}", std::process::id());
+    let made = std::process::Command::new("ip")
+        .args(["netns", "add", &name])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if made {
+        let _ = std::process::Command::new("ip")
+            .args(["netns", "del", &name])
+            .output();
+    } else {
+        eprintln!("load: no network namespaces here; the S3 server runs on loopback");
+    }
+    made
 }
 
 /// The library crates, each feature on its own, with `cargo hack` (installed

@@ -25,7 +25,7 @@ pub const LOCK_NAME: &str = "aiootp.save-lock";
 /// How long a save's lock holds without being renewed. A client that dies
 /// mid-save leaves its lock; the next saver takes it over once it is this
 /// old. A save renews its lock while it writes.
-pub const LEASE: Duration = Duration::from_secs(60);
+pub const LEASE: Duration = Duration::from_secs(20);
 
 /// How long a save waits for another client's save to finish before it
 /// reports [`Conflict`] on the lock.

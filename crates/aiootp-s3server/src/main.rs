@@ -1,8 +1,9 @@
 //! Test-only: a loopback S3-protocol server for the object-store tests.
 //!
-//! `aiootp-s3server ROOT [--access-key K --secret-key S]` serves the
-//! folder ROOT over S3 on `127.0.0.1` with a port the kernel picks, and
-//! prints `listening on http://127.0.0.1:PORT` as its first line on stdout.
+//! `aiootp-s3server ROOT [--host ADDR] [--access-key K --secret-key S]`
+//! serves the folder ROOT over S3 on ADDR (default `127.0.0.1`) with a
+//! port the kernel picks, and prints `listening on http://ADDR:PORT` as its
+//! first line on stdout.
 //! Every folder of ROOT is a bucket.
 //!
 //! The S3 protocol itself is [`s3s`]; the objects are kept by [`s3s_fs`]
@@ -97,7 +98,7 @@ impl S3 for Serialised {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: aiootp-s3server ROOT [--access-key K --secret-key S]");
+    eprintln!("usage: aiootp-s3server ROOT [--host ADDR] [--access-key K --secret-key S]");
     std::process::exit(2)
 }
 
@@ -106,8 +107,10 @@ async fn main() {
     let mut args = std::env::args().skip(1);
     let mut root = None;
     let mut keys = (None, None);
+    let mut host = "127.0.0.1".to_owned();
     while let Some(a) = args.next() {
         match a.as_str() {
+            "--host" => host = args.next().unwrap_or_else(|| usage()),
             "--access-key" => keys.0 = Some(args.next().unwrap_or_else(|| usage())),
             "--secret-key" => keys.1 = Some(args.next().unwrap_or_else(|| usage())),
             _ if root.is_none() && !a.starts_with('-') => root = Some(a),
@@ -132,7 +135,7 @@ async fn main() {
         _ => usage(),
     }
     let service = builder.build();
-    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", 0)).await {
+    let listener = match tokio::net::TcpListener::bind((host.as_str(), 0)).await {
         Ok(l) => l,
         Err(e) => {
             eprintln!("aiootp-s3server: cannot listen: {e}");

@@ -19,6 +19,77 @@ pub struct S3Server {
     child: Option<Child>,
     root: PathBuf,
     endpoint: String,
+    netns: Option<NetNs>,
+}
+
+/// A network namespace joined to this one by a veth pair: the server runs
+/// inside, the clients outside, so every request crosses a (virtual)
+/// network link rather than loopback.
+#[derive(Debug)]
+struct NetNs {
+    name: String,
+    host_link: String,
+    inside: String,
+}
+
+fn ip(args: &[&str]) -> Result<(), String> {
+    let out = Command::new("ip")
+        .args(args)
+        .output()
+        .map_err(|e| format!("ip: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "ip {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+impl NetNs {
+    /// `aiootp-HEX` with the link 10.77.N.0/30 (.1 outside, .2 inside).
+    fn create(hex: &str, n: u8) -> Result<Self, String> {
+        let ns = Self {
+            name: format!("aiootp-{hex}"),
+            host_link: format!("aio{}h", &hex[..6]),
+            inside: format!("10.77.{n}.2"),
+        };
+        let peer = format!("aio{}n", &hex[..6]);
+        ip(&["netns", "add", &ns.name])?;
+        let outside = format!("10.77.{n}.1/30");
+        let inside = format!("{}/30", ns.inside);
+        let steps: [&[&str]; 7] = [
+            &[
+                "link",
+                "add",
+                &ns.host_link,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                &peer,
+            ],
+            &["link", "set", &peer, "netns", &ns.name],
+            &["addr", "add", &outside, "dev", &ns.host_link],
+            &["link", "set", &ns.host_link, "up"],
+            &["-n", &ns.name, "addr", "add", &inside, "dev", &peer],
+            &["-n", &ns.name, "link", "set", &peer, "up"],
+            &["-n", &ns.name, "link", "set", "lo", "up"],
+        ];
+        for step in steps {
+            ip(step)?; // on an error, drop removes what was made
+        }
+        Ok(ns)
+    }
+}
+
+impl Drop for NetNs {
+    fn drop(&mut self) {
+        let _ = ip(&["link", "del", &self.host_link]);
+        let _ = ip(&["netns", "del", &self.name]);
+    }
 }
 
 /// The server program: `$AIOOTP_S3_SERVER`, or `aiootp-s3server` beside
@@ -61,49 +132,88 @@ pub fn s3_server_program() -> Result<PathBuf, String> {
 
 impl S3Server {
     /// Starts a server over a new temporary folder holding the bucket
-    /// [`BUCKET`].
+    /// [`BUCKET`], on loopback.
     ///
     /// # Errors
     /// The program is missing or did not start.
     pub fn start() -> Result<Self, String> {
-        let program = s3_server_program()?;
+        Self::start_with(false)
+    }
+
+    /// Starts a server in a network namespace of its own (`ip netns`, a
+    /// veth pair): the clients reach it over a network link. Needs the
+    /// rights to make namespaces (root).
+    ///
+    /// # Errors
+    /// As [`Self::start`]; the namespace could not be made.
+    pub fn start_in_netns() -> Result<Self, String> {
+        Self::start_with(true)
+    }
+
+    fn start_with(in_netns: bool) -> Result<Self, String> {
         let mut name = [0u8; 6];
         std::fs::File::open("/dev/urandom")
             .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut name))
             .map_err(|e| e.to_string())?;
         let hex: String = name.iter().map(|b| format!("{b:02x}")).collect();
+        let netns = if in_netns {
+            Some(NetNs::create(&hex, name[0])?)
+        } else {
+            None
+        };
         let root = std::env::temp_dir().join(format!("aiootp-s3-{hex}"));
         std::fs::create_dir_all(root.join(BUCKET)).map_err(|e| e.to_string())?;
-        let mut child = Command::new(&program)
-            .arg(&root)
-            .args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("{}: {e}", program.display()))?;
-        let stdout = child.stdout.take().ok_or("no stdout")?;
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let Some(endpoint) = line.trim().strip_prefix("listening on ").map(str::to_owned) else {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(format!("the S3 server did not start: {line:?}"));
-        };
+        let (child, endpoint) = spawn(&root, netns.as_ref())?;
         let server = Self {
             child: Some(child),
             root,
             endpoint,
+            netns,
         };
         server.watchdog();
         Ok(server)
     }
 
+    /// Kills the server at once (`SIGKILL`), as a crash would; its folder
+    /// stays for [`Self::restart`].
+    pub fn crash(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the server again over the same folder (on another port: see
+    /// [`Self::endpoint`] and [`Self::env`]).
+    ///
+    /// # Errors
+    /// As [`Self::start`].
+    pub fn restart(&mut self) -> Result<(), String> {
+        self.crash();
+        let (child, endpoint) = spawn(&self.root, self.netns.as_ref())?;
+        self.child = Some(child);
+        self.endpoint = endpoint;
+        self.watchdog();
+        Ok(())
+    }
+
+    /// Whether the server runs in a network namespace of its own.
+    #[must_use]
+    pub fn in_netns(&self) -> bool {
+        self.netns.is_some()
+    }
+
     /// Kills the server and removes its folder if this process dies first.
     fn watchdog(&self) {
         let Some(child) = &self.child else { return };
+        let netns = self.netns.as_ref().map_or_else(String::new, |ns| {
+            format!(
+                "; ip link del {} 2>/dev/null; ip netns del {} 2>/dev/null",
+                ns.host_link, ns.name
+            )
+        });
         let script = format!(
-            "while kill -0 {pid} 2>/dev/null; do sleep 1; done; kill -9 {server} 2>/dev/null; rm -rf '{dir}'",
+            "while kill -0 {pid} 2>/dev/null; do sleep 1; done; kill -9 {server} 2>/dev/null; rm -rf '{dir}'{netns}",
             pid = std::process::id(),
             server = child.id(),
             dir = self.root.display(),
@@ -156,6 +266,41 @@ impl S3Server {
             .filter(|(k, _)| *k != "AWS_EC2_METADATA_DISABLED")
             .map(|(k, v)| (k.to_ascii_lowercase(), v))
             .collect()
+    }
+}
+
+/// Runs the server over `root` (in `netns` if given); returns it with its
+/// endpoint.
+fn spawn(root: &Path, netns: Option<&NetNs>) -> Result<(Child, String), String> {
+    let program = s3_server_program()?;
+    let mut cmd = match netns {
+        Some(ns) => {
+            let mut c = Command::new("ip");
+            c.args(["netns", "exec", &ns.name])
+                .arg(&program)
+                .args(["--host", &ns.inside]);
+            c
+        }
+        None => Command::new(&program),
+    };
+    let mut child = cmd
+        .arg(root)
+        .args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("{}: {e}", program.display()))?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut line = String::new();
+    let _ = BufReader::new(stdout).read_line(&mut line);
+    match line.trim().strip_prefix("listening on ") {
+        Some(endpoint) => Ok((child, endpoint.to_owned())),
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(format!("the S3 server did not start: {line:?}"))
+        }
     }
 }
 
