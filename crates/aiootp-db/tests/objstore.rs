@@ -348,7 +348,10 @@ fn a_server_killed_mid_save_leaves_each_object_old_or_new() {
         let mut db = open(&s, OpenMode::Existing);
         for (i, was) in now.iter_mut().enumerate() {
             let v = counter(&mut db, &format!("t{i}"));
-            assert!(v == *was || v == round, "t{i} is {v}, was {was}, round {round}");
+            assert!(
+                v == *was || v == round,
+                "t{i} is {v}, was {was}, round {round}"
+            );
             *was = v;
         }
         // A save cut off left its lock (its lease would run out in
