@@ -83,6 +83,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
         "Keccak-f[1600]: {perm_ns:.1} ns per permutation ({}; the keccak crate: {crate_ns:.1} ns)",
         aiootp_core::internal::backend_name()
     );
+    let x4 = keccak_x4_rows(if o.quick { 50_000 } else { 500_000 });
     let reference = if o.reference && o.cipher {
         reference_rows(&sizes, min_time, samples)?
     } else {
@@ -127,7 +128,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
         rows.extend(crate::bench_db::rows(o.reference)?);
     }
     let mut report = json!({"perm_ns": perm_ns, "keccak_crate_perm_ns": crate_ns,
-        "backend": aiootp_core::internal::backend_name(), "rows": rows});
+        "backend": aiootp_core::internal::backend_name(), "keccak_x4": x4, "rows": rows});
     if o.memory {
         let size: u64 = if o.quick { 64 << 20 } else { 1 << 30 };
         let rss = memory_run(size)?;
@@ -151,6 +152,56 @@ pub fn main(args: &[String]) -> Result<(), String> {
 /// Nanoseconds per `Keccak-f[1600]` of the permutation the cipher uses.
 fn permutation_ns(n: u32) -> f64 {
     time_permutation(aiootp_core::internal::f1600_fn(), n)
+}
+
+/// The four-state permutation of every backend this CPU has, timed in
+/// interleaved pairs with the scalar permutation (scalar, x4, scalar, x4,
+/// … 7 pairs): the median, min and max of the per-pair ratio of one x4
+/// call to one scalar call. Four states per call, so a ratio under 4 is a
+/// throughput gain of 4 / ratio.
+fn keccak_x4_rows(n: u32) -> Vec<serde_json::Value> {
+    use aiootp_core::{KeccakBackend, f1600_x4_with};
+    let scalar = aiootp_core::internal::f1600_fn();
+    let chosen = aiootp_core::keccak_backend();
+    let mut rows = Vec::new();
+    for backend in KeccakBackend::ALL.into_iter().filter(|b| b.is_available()) {
+        let mut ratios = Vec::new();
+        let mut x4_ns = Vec::new();
+        let mut x4 = [[0u64; 4]; 25];
+        for _ in 0..7 {
+            let a = time_permutation(scalar, n);
+            let start = Instant::now();
+            for _ in 0..n {
+                let _ = f1600_x4_with(backend, &mut x4);
+            }
+            let b = start.elapsed().as_nanos() as f64 / f64::from(n);
+            std::hint::black_box(&x4);
+            ratios.push(b / a);
+            x4_ns.push(b);
+        }
+        ratios.sort_by(f64::total_cmp);
+        x4_ns.sort_by(f64::total_cmp);
+        let (median, min, max) = (
+            ratios[ratios.len() / 2],
+            ratios[0],
+            ratios[ratios.len() - 1],
+        );
+        println!(
+            "Keccak-f[1600] x4, {backend}: {:.1} ns per call of 4 states, {median:.2}x a scalar call \
+             (pairs {}, min {min:.2}, max {max:.2}): {:.2}x the scalar throughput{}",
+            x4_ns[x4_ns.len() / 2],
+            ratios.len(),
+            4.0 / median,
+            if backend == chosen { " (chosen)" } else { "" }
+        );
+        rows.push(
+            json!({"backend": backend.name(), "ns_per_call": x4_ns[x4_ns.len() / 2],
+            "ratio_to_scalar_call": median, "ratio_min": min, "ratio_max": max,
+            "pairs": ratios.len(), "throughput_vs_scalar": 4.0 / median,
+            "chosen": backend == chosen}),
+        );
+    }
+    rows
 }
 
 /// Nanoseconds per permutation of the `keccak` crate, for comparison.

@@ -54,12 +54,63 @@ pub fn rows(perm_ns: f64, reference: bool, quick: bool) -> Result<Vec<Value>, St
                         "floor_s": floor_s, "reference_s": reference_s, "peak_rss_mib": rss}),
         );
     }
+    out.push(lockstep_row(if quick { 3 } else { 5 })?);
     Ok(out)
 }
 
+/// (64, 2, 4) against (64, 2, 1), both on one thread, in interleaved
+/// pairs: the same total work (the reference splits the memory across
+/// the cores), so a ratio under 1 is the lanes' gain (the four cores run
+/// in lockstep as the lanes of one sponge).
+fn lockstep_row(pairs: usize) -> Result<Value, String> {
+    let settings = |cores| Settings {
+        mb: 64,
+        cpu: 2,
+        cores,
+        tag_size: 16,
+    };
+    let mut ratios = Vec::new();
+    let (mut one, mut four) = (Vec::new(), Vec::new());
+    for _ in 0..pairs {
+        let (a, _) = run_child_threads(settings(1), Some(1))?;
+        let (b, _) = run_child_threads(settings(4), Some(1))?;
+        ratios.push(b / a);
+        one.push(a);
+        four.push(b);
+    }
+    for v in [&mut ratios, &mut one, &mut four] {
+        v.sort_by(f64::total_cmp);
+    }
+    let mid = pairs / 2;
+    let backend = aiootp_core::keccak_backend().name();
+    println!(
+        "passcrypt on one thread, {backend}: (64,2,4) {:.3} s, (64,2,1) {:.3} s: {:.2}x the time \
+         (median of {pairs} interleaved pairs, min {:.2}, max {:.2})",
+        four[mid],
+        one[mid],
+        ratios[mid],
+        ratios[0],
+        ratios[pairs - 1]
+    );
+    Ok(
+        json!({"op": "passcrypt_lockstep", "mb": 64, "cpu": 2, "cores": 4, "threads": 1,
+        "backend": backend, "rust_s": four[mid], "cores_1_s": one[mid], "ratio": ratios[mid],
+        "ratio_min": ratios[0], "ratio_max": ratios[pairs - 1], "pairs": pairs}),
+    )
+}
+
 fn run_child(s: Settings) -> Result<(f64, f64), String> {
+    run_child_threads(s, None)
+}
+
+/// [`run_child`] on `threads` threads (rayon's), if given.
+fn run_child_threads(s: Settings, threads: Option<usize>) -> Result<(f64, f64), String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let out = Command::new(exe)
+    let mut cmd = Command::new(exe);
+    if let Some(t) = threads {
+        cmd.env("RAYON_NUM_THREADS", t.to_string());
+    }
+    let out = cmd
         .args([
             "bench",
             "--passcrypt-child",

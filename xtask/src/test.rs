@@ -52,6 +52,20 @@ pub fn main(args: &[String]) -> Result<(), String> {
         "cargo",
         &["test", "--workspace", "--all-features", "--release"],
     )?;
+    step("the multi-lane Keccak under each forced backend");
+    for backend in aiootp_core::KeccakBackend::ALL {
+        let status = std::process::Command::new("cargo")
+            .args(["test", "--release", "-p", "aiootp-core", "--lib", "lanes::"])
+            .env(aiootp_core::KECCAK_BACKEND_ENV, backend.name())
+            .current_dir(util::root())
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !status.success() {
+            return Err(format!(
+                "the Keccak lane tests failed with {backend} forced"
+            ));
+        }
+    }
     step("vector tests of a lone clone (../shared hidden)");
     let status = std::process::Command::new("cargo")
         .args([

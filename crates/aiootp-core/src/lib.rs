@@ -38,10 +38,12 @@ mod hash;
 mod json;
 mod kdf;
 mod keccak;
+mod lanes;
 mod primes;
 mod rand;
 mod secret;
 mod xof;
+mod xof_x4;
 
 pub use clock::{Clock, EPOCH, EPOCH_NS, Expired, FixedClock, SystemClock, test_timestamp};
 pub use codec::{
@@ -67,11 +69,17 @@ pub use json::{
 };
 pub use kdf::{DomainKdf, KeyHash, keyed_choices};
 pub use keccak::{State as KeccakState, f1600};
+pub use lanes::{
+    BACKEND_ENV as KECCAK_BACKEND_ENV, Backend as KeccakBackend, StateX4 as KeccakStateX4,
+    Unavailable as KeccakBackendUnavailable, backend as keccak_backend,
+    deinterleave as keccak_deinterleave, f1600_x4, f1600_x4_with, interleave as keccak_interleave,
+};
 pub use rand::{
     csprng, csprng_with, fill_random, generate_key, generate_salt, random_array, token_bytes,
 };
 pub use secret::{SecretArray, SecretBytes};
 pub use xof::{Shake, Shake128, Shake256, shake_128, shake_256};
+pub use xof_x4::Shake128x4;
 
 #[doc(hidden)]
 pub mod internal {

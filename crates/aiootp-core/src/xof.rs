@@ -79,6 +79,11 @@ impl<const RATE: usize> Shake<RATE> {
         state.zeroize();
     }
 
+    /// The state and the position in the rate (for the lane sponges).
+    pub(crate) fn parts(&self) -> (&State, usize) {
+        (&self.state, self.cursor.pos())
+    }
+
     /// [`Self::digest_into`] into a new vector of `size` bytes.
     #[must_use]
     pub fn digest(&self, size: usize) -> Vec<u8> {

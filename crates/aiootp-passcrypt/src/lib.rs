@@ -180,7 +180,40 @@ impl Passcrypt {
             let tag = instance::run(&input, trace.then_some(&mut t))?;
             Ok((t, tag))
         };
-        let results: Vec<CoreTrace> = run_cores(settings.cores, run_core)?;
+        // With a vector Keccak, the cores run four at a time in lockstep
+        // as the lanes of one sponge (each group on one thread; groups in
+        // parallel); traces, and the portable build, run each core alone.
+        let lanes = aiootp_core::keccak_backend() != aiootp_core::KeccakBackend::Portable;
+        let results: Vec<CoreTrace> = if lanes && !trace && settings.cores >= 2 {
+            let run_group = |group: u64| -> Result<Vec<CoreTrace>> {
+                let first = 4 * group;
+                let last = (first + 4).min(settings.cores);
+                // The core aads hold the pepper.
+                let aads: Vec<Zeroizing<Vec<u8>>> = (first..last)
+                    .map(|core| Zeroizing::new(self.core_aad(aad, core, settings.mb)))
+                    .collect();
+                let inputs: Vec<CoreInput<'_>> = aads
+                    .iter()
+                    .map(|core_aad| CoreInput {
+                        passphrase,
+                        salt,
+                        core_aad,
+                        core_mb,
+                        cpu: settings.cpu,
+                        cores: settings.cores,
+                        tag_size: settings.tag_size,
+                    })
+                    .collect();
+                let tags = instance::run_lockstep(&inputs)?;
+                Ok(tags.into_iter().map(|t| (Trace::default(), t)).collect())
+            };
+            run_cores(settings.cores.div_ceil(4), run_group)?
+                .into_iter()
+                .flatten()
+                .collect()
+        } else {
+            run_cores(settings.cores, run_core)?
+        };
         let mut tag = Zeroizing::new(vec![0u8; settings.tag_size]);
         for (_, core_tag) in &results {
             tag.iter_mut()

@@ -1,0 +1,403 @@
+//! Keccak-f\[1600\] on four independent states at once.
+//!
+//! The states are kept lane-interleaved ([`StateX4`]: lane `i` of the four
+//! states side by side), so lane `i` is one 256-bit register and every
+//! step of a round is one vector instruction for all four. Three builds:
+//!
+//! - **AVX-512VL** (`ymm` registers): `vprolq` rotations and `vpternlogq`
+//!   for chi (`a ^ (!b & c)`) and theta's three-way xors;
+//! - **AVX2**: rotations as two shifts and an or, chi with `vpandn`;
+//! - **portable**: the scalar permutation four times.
+//!
+//! Every build is bit-exact with the scalar permutation on every lane
+//! (property test `every_backend_matches_the_scalar_permutation_on_every_lane`);
+//! none has a branch or a memory index that depends on the data.
+//!
+//! [`backend`] is chosen once per process: the fastest the CPU has, or the
+//! one `AIOOTP_KECCAK_BACKEND` names (`portable`, `avx2`, `avx512vl`) if
+//! the CPU has it. [`f1600_x4_with`] runs a named one, refusing one the CPU
+//! lacks without running it.
+
+use crate::keccak::State;
+use std::sync::OnceLock;
+
+/// Four Keccak states, lane-interleaved: `s[i][j]` is lane `i` of state `j`.
+pub type StateX4 = [[u64; 4]; 25];
+
+/// A build of the four-state permutation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Backend {
+    /// The scalar permutation, once per state.
+    Portable,
+    /// AVX2, four states in `ymm` registers.
+    Avx2,
+    /// AVX-512F + AVX-512VL, four states in `ymm` registers with `vprolq`
+    /// and `vpternlogq`.
+    Avx512Vl,
+}
+
+impl Backend {
+    /// Every backend, slowest first.
+    pub const ALL: [Self; 3] = [Self::Portable, Self::Avx2, Self::Avx512Vl];
+
+    /// Its name, as `AIOOTP_KECCAK_BACKEND` and the benchmark spell it.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Portable => "portable",
+            Self::Avx2 => "avx2",
+            Self::Avx512Vl => "avx512vl",
+        }
+    }
+
+    /// The backend of that name.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|b| b.name() == name)
+    }
+
+    /// Whether the running CPU has what it needs.
+    #[must_use]
+    pub fn is_available(self) -> bool {
+        match self {
+            Self::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx512Vl => {
+                std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512vl")
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            _ => false,
+        }
+    }
+}
+
+impl core::fmt::Display for Backend {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A backend the running CPU does not have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unavailable(pub Backend);
+
+impl core::fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "this CPU has no {} (the Keccak backend asked for)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for Unavailable {}
+
+/// The environment variable that forces a backend (`portable`, `avx2`,
+/// `avx512vl`); one the CPU lacks, or an unknown name, is ignored.
+pub const BACKEND_ENV: &str = "AIOOTP_KECCAK_BACKEND";
+
+/// The backend this process uses, chosen on first use.
+#[must_use]
+pub fn backend() -> Backend {
+    static CHOSEN: OnceLock<Backend> = OnceLock::new();
+    *CHOSEN.get_or_init(|| {
+        let forced = std::env::var(BACKEND_ENV)
+            .ok()
+            .and_then(|n| Backend::from_name(n.trim()))
+            .filter(|b| b.is_available());
+        forced.unwrap_or_else(|| {
+            Backend::ALL
+                .into_iter()
+                .rev()
+                .find(|b| b.is_available())
+                .unwrap_or(Backend::Portable)
+        })
+    })
+}
+
+/// Applies Keccak-f\[1600\] to each of the four states, with [`backend`].
+pub fn f1600_x4(states: &mut StateX4) {
+    // The chosen backend is available by construction.
+    let _ = f1600_x4_with(backend(), states);
+}
+
+/// Applies Keccak-f\[1600\] to each of the four states with `backend`.
+///
+/// # Errors
+/// [`Unavailable`] when the CPU lacks it (nothing is run).
+pub fn f1600_x4_with(backend: Backend, states: &mut StateX4) -> Result<(), Unavailable> {
+    if !backend.is_available() {
+        return Err(Unavailable(backend));
+    }
+    match backend {
+        Backend::Portable => portable(states),
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx2 => {
+            #[allow(unsafe_code)]
+            // SAFETY: `x86::avx2` needs only AVX2, which `is_available`
+            // has just confirmed on the running CPU.
+            unsafe {
+                x86::avx2(states);
+            }
+        }
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx512Vl => {
+            #[allow(unsafe_code)]
+            // SAFETY: `x86::avx512vl` needs AVX-512F and AVX-512VL, which
+            // `is_available` has just confirmed on the running CPU.
+            unsafe {
+                x86::avx512vl(states);
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        _ => return Err(Unavailable(backend)),
+    }
+    Ok(())
+}
+
+/// Interleaves four states.
+#[must_use]
+pub fn interleave(states: &[State; 4]) -> StateX4 {
+    core::array::from_fn(|i| core::array::from_fn(|j| states[j][i]))
+}
+
+/// The four states of an interleaved one.
+#[must_use]
+pub fn deinterleave(x4: &StateX4) -> [State; 4] {
+    core::array::from_fn(|j| core::array::from_fn(|i| x4[i][j]))
+}
+
+fn portable(states: &mut StateX4) {
+    let mut each = deinterleave(states);
+    for s in &mut each {
+        crate::keccak::f1600(s);
+    }
+    *states = interleave(&each);
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::StateX4;
+    use crate::keccak::RC;
+    use core::arch::x86_64::{
+        __m256i, _mm256_andnot_si256, _mm256_or_si256, _mm256_rolv_epi64, _mm256_set1_epi64x,
+        _mm256_sllv_epi64, _mm256_srlv_epi64, _mm256_ternarylogic_epi64, _mm256_xor_si256,
+    };
+
+    fn load(s: &StateX4) -> [__m256i; 25] {
+        core::array::from_fn(|i| bytemuck::cast(s[i]))
+    }
+
+    fn store(a: &[__m256i; 25], s: &mut StateX4) {
+        for (lane, v) in s.iter_mut().zip(a) {
+            *lane = bytemuck::cast(*v);
+        }
+    }
+
+    /// One build of the rounds over the three operations that differ
+    /// (given as macros, so every instruction is written inside the
+    /// function that enables its feature: closures there would not be).
+    macro_rules! rounds {
+        ($a:ident, $xor3:ident, $rol:ident, $chi:ident) => {
+            for rc in RC {
+                // Theta.
+                let c: [__m256i; 5] = [
+                    $xor3!($xor3!($a[0], $a[5], $a[10]), $a[15], $a[20]),
+                    $xor3!($xor3!($a[1], $a[6], $a[11]), $a[16], $a[21]),
+                    $xor3!($xor3!($a[2], $a[7], $a[12]), $a[17], $a[22]),
+                    $xor3!($xor3!($a[3], $a[8], $a[13]), $a[18], $a[23]),
+                    $xor3!($xor3!($a[4], $a[9], $a[14]), $a[19], $a[24]),
+                ];
+                for x in 0..5 {
+                    let d = _mm256_xor_si256(c[(x + 4) % 5], $rol!(c[(x + 1) % 5], 1));
+                    for y in 0..5 {
+                        $a[5 * y + x] = _mm256_xor_si256($a[5 * y + x], d);
+                    }
+                }
+                // Rho and pi, unrolled (generated from `PI` and `RHO`:
+                // lane `PI[i]` gets lane `PI[i - 1]` rotated by `RHO[i]`,
+                // starting from lane 1), so every rotation is by a constant.
+                let b = $a;
+                $a[10] = $rol!(b[1], 1);
+                $a[7] = $rol!(b[10], 3);
+                $a[11] = $rol!(b[7], 6);
+                $a[17] = $rol!(b[11], 10);
+                $a[18] = $rol!(b[17], 15);
+                $a[3] = $rol!(b[18], 21);
+                $a[5] = $rol!(b[3], 28);
+                $a[16] = $rol!(b[5], 36);
+                $a[8] = $rol!(b[16], 45);
+                $a[21] = $rol!(b[8], 55);
+                $a[24] = $rol!(b[21], 2);
+                $a[4] = $rol!(b[24], 14);
+                $a[15] = $rol!(b[4], 27);
+                $a[23] = $rol!(b[15], 41);
+                $a[19] = $rol!(b[23], 56);
+                $a[13] = $rol!(b[19], 8);
+                $a[12] = $rol!(b[13], 25);
+                $a[2] = $rol!(b[12], 43);
+                $a[20] = $rol!(b[2], 62);
+                $a[14] = $rol!(b[20], 18);
+                $a[22] = $rol!(b[14], 39);
+                $a[9] = $rol!(b[22], 61);
+                $a[6] = $rol!(b[9], 20);
+                $a[1] = $rol!(b[6], 44);
+                // Chi.
+                for y in (0..25).step_by(5) {
+                    let row = [$a[y], $a[y + 1], $a[y + 2], $a[y + 3], $a[y + 4]];
+                    for x in 0..5 {
+                        $a[y + x] = $chi!(row[x], row[(x + 1) % 5], row[(x + 2) % 5]);
+                    }
+                }
+                // Iota.
+                $a[0] = _mm256_xor_si256($a[0], _mm256_set1_epi64x(rc.cast_signed()));
+            }
+        };
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub(super) fn avx2(s: &mut StateX4) {
+        macro_rules! xor3 {
+            ($x:expr, $y:expr, $z:expr) => {
+                _mm256_xor_si256(_mm256_xor_si256($x, $y), $z)
+            };
+        }
+        macro_rules! rol {
+            ($v:expr, $n:expr) => {{
+                let (v, n) = ($v, i64::from($n));
+                _mm256_or_si256(
+                    _mm256_sllv_epi64(v, _mm256_set1_epi64x(n)),
+                    _mm256_srlv_epi64(v, _mm256_set1_epi64x(64 - n)),
+                )
+            }};
+        }
+        // a ^ (!b & c)
+        macro_rules! chi {
+            ($x:expr, $y:expr, $z:expr) => {
+                _mm256_xor_si256($x, _mm256_andnot_si256($y, $z))
+            };
+        }
+        let mut a = load(s);
+        rounds!(a, xor3, rol, chi);
+        store(&a, s);
+    }
+
+    #[target_feature(enable = "avx512f,avx512vl")]
+    pub(super) fn avx512vl(s: &mut StateX4) {
+        // 0x96: x ^ y ^ z.
+        macro_rules! xor3 {
+            ($x:expr, $y:expr, $z:expr) => {
+                _mm256_ternarylogic_epi64::<0x96>($x, $y, $z)
+            };
+        }
+        macro_rules! rol {
+            ($v:expr, $n:expr) => {
+                _mm256_rolv_epi64($v, _mm256_set1_epi64x(i64::from($n)))
+            };
+        }
+        // 0xD2: x ^ (!y & z).
+        macro_rules! chi {
+            ($x:expr, $y:expr, $z:expr) => {
+                _mm256_ternarylogic_epi64::<0xD2>($x, $y, $z)
+            };
+        }
+        let mut a = load(s);
+        rounds!(a, xor3, rol, chi);
+        store(&a, s);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn scalar(states: &[State; 4]) -> [State; 4] {
+        let mut out = *states;
+        for s in &mut out {
+            crate::keccak::f1600(s);
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn every_backend_matches_the_scalar_permutation_on_every_lane(
+            words in proptest::collection::vec(any::<u64>(), 100),
+            chain in 1usize..4,
+        ) {
+            let mut states = [[0u64; 25]; 4];
+            for (i, w) in words.iter().enumerate() {
+                states[i / 25][i % 25] = *w;
+            }
+            for backend in Backend::ALL {
+                let mut x4 = interleave(&states);
+                let mut want = states;
+                let mut ran = true;
+                for _ in 0..chain {
+                    want = scalar(&want);
+                    ran &= f1600_x4_with(backend, &mut x4).is_ok();
+                }
+                if ran {
+                    prop_assert_eq!(deinterleave(&x4), want, "{}", backend);
+                } else {
+                    prop_assert!(!backend.is_available());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_zero_state_gives_the_known_first_word() {
+        // Keccak-f[1600] of the all-zero state: first lane 0xF1258F7940E1DDE7
+        // (the Keccak team's KeccakF-1600 intermediate values).
+        let mut x4 = [[0u64; 4]; 25];
+        for backend in Backend::ALL.into_iter().filter(|b| b.is_available()) {
+            x4 = [[0u64; 4]; 25];
+            f1600_x4_with(backend, &mut x4).unwrap();
+            assert_eq!(x4[0], [0xF125_8F79_40E1_DDE7; 4], "{backend}");
+        }
+        let _ = x4;
+    }
+
+    /// `cargo xtask test` runs this once per backend name in
+    /// `AIOOTP_KECCAK_BACKEND` (and once without it).
+    #[test]
+    fn the_environment_forces_an_available_backend_only() {
+        let best = Backend::ALL
+            .into_iter()
+            .rev()
+            .find(|b| b.is_available())
+            .unwrap();
+        match std::env::var(BACKEND_ENV)
+            .ok()
+            .and_then(|n| Backend::from_name(&n))
+        {
+            Some(forced) if forced.is_available() => assert_eq!(backend(), forced),
+            Some(_) | None => assert_eq!(backend(), best),
+        }
+    }
+
+    #[test]
+    fn a_missing_backend_is_refused_and_not_run() {
+        for backend in Backend::ALL {
+            let mut x4 = [[1u64; 4]; 25];
+            if backend.is_available() {
+                assert!(f1600_x4_with(backend, &mut x4).is_ok());
+                assert_ne!(x4, [[1u64; 4]; 25]);
+            } else {
+                assert_eq!(f1600_x4_with(backend, &mut x4), Err(Unavailable(backend)));
+                assert_eq!(x4, [[1u64; 4]; 25], "{backend} ran");
+            }
+        }
+        assert!(backend().is_available());
+        assert_eq!(Backend::from_name("avx2"), Some(Backend::Avx2));
+        assert_eq!(Backend::from_name("sse9"), None);
+    }
+}
