@@ -159,7 +159,7 @@ fn permutation_ns(n: u32) -> f64 {
 /// … 7 pairs): the median, min and max of the per-pair ratio of one x4
 /// call to one scalar call. Four states per call, so a ratio under 4 is a
 /// throughput gain of 4 / ratio.
-fn keccak_x4_rows(n: u32) -> Vec<serde_json::Value> {
+fn keccak_x4_rows(n: u32) -> Vec<Value> {
     use aiootp_core::{KeccakBackend, f1600_x4_with};
     let scalar = aiootp_core::internal::f1600_fn();
     let chosen = aiootp_core::keccak_backend();

@@ -81,7 +81,7 @@ impl Shake128x4 {
         let mut at = 0;
         while at < len {
             let take = (RATE - self.pos).min(len - at);
-            if self.pos % 8 == 0 && take % 8 == 0 {
+            if self.pos.is_multiple_of(8) && take.is_multiple_of(8) {
                 let w0 = self.pos / 8;
                 for (j, d) in data.iter().enumerate() {
                     if let Some(d) = d {
@@ -140,6 +140,7 @@ impl Shake128x4 {
 }
 
 #[cfg(test)]
+#[allow(clippy::cast_possible_truncation)] // test data: bytes from wider integers, truncated on purpose
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -212,17 +212,14 @@ pub fn run_lockstep(inputs: &[CoreInput<'_>]) -> Result<Vec<Zeroizing<Vec<u8>>>>
         (0..n).map(|_| allocate(g.total)).collect::<Result<_>>()?;
     // Lane j's slice `range` of every cache, for reading or writing; the
     // lanes past `n` are computed and dropped.
-    fn reads<'a>(
-        rams: &'a [Zeroizing<Vec<u8>>],
-        range: core::ops::Range<usize>,
-    ) -> [Option<&'a [u8]>; 4] {
+    fn reads(rams: &[Zeroizing<Vec<u8>>], range: core::ops::Range<usize>) -> [Option<&[u8]>; 4] {
         let mut it = rams.iter().map(|r| &r[range.clone()]);
         [it.next(), it.next(), it.next(), it.next()]
     }
-    fn writes<'a>(
-        rams: &'a mut [Zeroizing<Vec<u8>>],
+    fn writes(
+        rams: &mut [Zeroizing<Vec<u8>>],
         range: core::ops::Range<usize>,
-    ) -> [Option<&'a mut [u8]>; 4] {
+    ) -> [Option<&mut [u8]>; 4] {
         let mut it = rams.iter_mut().map(|r| &mut r[range.clone()]);
         [it.next(), it.next(), it.next(), it.next()]
     }
@@ -270,6 +267,7 @@ fn sha3_256(data: &[u8]) -> Vec<u8> {
 }
 
 #[cfg(test)]
+#[allow(clippy::cast_possible_truncation)] // test data: bytes from wider integers, truncated on purpose
 mod lockstep_tests {
     use super::*;
     use proptest::prelude::*;

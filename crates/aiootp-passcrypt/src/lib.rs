@@ -137,7 +137,9 @@ impl Passcrypt {
 
     /// `Passcrypt.new(passphrase, salt, aad=aad, mb, cpu, cores, tag_size)`:
     /// the raw key derivation (`Settings::NEW_DEFAULTS` has the reference's
-    /// defaults, tag 64). The `cores` instances run in parallel.
+    /// defaults, tag 64). The `cores` instances run four at a time in
+    /// lockstep as the lanes of one sponge (with a vector Keccak), and
+    /// such groups in parallel.
     ///
     /// # Errors
     /// The setting checks in the reference's order, or [`Error::OutOfMemory`].
