@@ -14,17 +14,7 @@ use std::process::{Command, Output, Stdio};
 use support::{BIN, aiootp, s};
 
 fn server() -> Option<S3Server> {
-    match S3Server::start() {
-        Ok(s) => Some(s),
-        Err(e) => {
-            assert!(
-                std::env::var_os("AIOOTP_REQUIRE_ALL").is_none(),
-                "the S3 test server is required (AIOOTP_REQUIRE_ALL) but could not start: {e}"
-            );
-            eprintln!("skipped: no S3 test server ({e})");
-            None
-        }
-    }
+    aiootp_testserver::or_skip("the S3 test server", S3Server::start())
 }
 
 fn err(o: &Output) -> String {

@@ -13,17 +13,7 @@ use std::process::{Command, Stdio};
 use support::{BIN, aiootp, s};
 
 fn server() -> Option<PgServer> {
-    match PgServer::start() {
-        Ok(s) => Some(s),
-        Err(e) => {
-            assert!(
-                std::env::var_os("AIOOTP_REQUIRE_ALL").is_none(),
-                "PostgreSQL is required (AIOOTP_REQUIRE_ALL) but could not start: {e}"
-            );
-            eprintln!("skipped: no PostgreSQL ({e})");
-            None
-        }
-    }
+    aiootp_testserver::or_skip("PostgreSQL", PgServer::start())
 }
 
 fn err(o: &std::process::Output) -> String {

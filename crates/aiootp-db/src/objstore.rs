@@ -383,45 +383,42 @@ impl ObjectStorage {
         let token: String = token.iter().map(|b| format!("{b:02x}")).collect();
         let started = Instant::now();
         let mut pause = Duration::from_millis(5);
+        // First try to create it; when that fails, look at the lock: gone
+        // by now (create again), its lease run out (take it over with
+        // `If-Match`; a garbled lock counts as expired), or held (wait).
+        let mut mode = Some(PutMode::Create);
         loop {
-            let body = format!("{token} {}", now_ms().saturating_add(lease_ms()));
-            match self.put(LOCK_NAME, body.as_bytes(), PutMode::Create).await {
-                Ok(version) => {
-                    return Ok(Held {
-                        version,
-                        token,
-                        renewed: Instant::now(),
-                    });
-                }
-                Err(e) if is_precondition(&e) => {}
-                Err(e) => return Err(os_error(e)),
-            }
-            // Held by another: take it over if its lease ran out.
-            if let Some((bytes, version)) = self.get(LOCK_NAME).await? {
-                let expires = std::str::from_utf8(&bytes)
-                    .ok()
-                    .and_then(|s| s.split(' ').nth(1))
-                    .and_then(|s| s.trim().parse::<u64>().ok())
-                    .unwrap_or(0);
-                if now_ms() > expires {
-                    match self
-                        .put(LOCK_NAME, body.as_bytes(), PutMode::Update(version))
-                        .await
-                    {
-                        Ok(version) => {
-                            return Ok(Held {
-                                version,
-                                token,
-                                renewed: Instant::now(),
-                            });
-                        }
-                        Err(e) if is_precondition(&e) => {}
-                        Err(e) => return Err(os_error(e)),
+            if let Some(m) = mode.take() {
+                let body = format!("{token} {}", now_ms().saturating_add(lease_ms()));
+                match self.put(LOCK_NAME, body.as_bytes(), m).await {
+                    Ok(version) => {
+                        return Ok(Held {
+                            version,
+                            token,
+                            renewed: Instant::now(),
+                        });
                     }
+                    // Another client came first.
+                    Err(e) if is_precondition(&e) => {}
+                    Err(e) => return Err(os_error(e)),
                 }
             }
+            mode = match self.get(LOCK_NAME).await? {
+                None => Some(PutMode::Create),
+                Some((bytes, version)) => {
+                    let expires = std::str::from_utf8(&bytes)
+                        .ok()
+                        .and_then(|s| s.split(' ').nth(1))
+                        .and_then(|s| s.trim().parse::<u64>().ok())
+                        .unwrap_or(0);
+                    (now_ms() > expires).then_some(PutMode::Update(version))
+                }
+            };
             if started.elapsed() > LOCK_WAIT {
                 return Err(conflict(LOCK_NAME));
+            }
+            if mode.is_some() {
+                continue;
             }
             tokio::time::sleep(jitter(pause)).await;
             pause = (pause * 2).min(Duration::from_millis(200));

@@ -18,17 +18,7 @@ use aiootp_testserver::S3Server;
 use std::sync::Arc;
 
 fn server() -> Option<S3Server> {
-    match S3Server::start() {
-        Ok(s) => Some(s),
-        Err(e) => {
-            assert!(
-                std::env::var_os("AIOOTP_REQUIRE_ALL").is_none(),
-                "the S3 test server is required (AIOOTP_REQUIRE_ALL) but could not start: {e}"
-            );
-            eprintln!("skipped: no S3 test server ({e})");
-            None
-        }
-    }
+    aiootp_testserver::or_skip("the S3 test server", S3Server::start())
 }
 
 fn raw(s3: &S3Server, prefix: &str) -> ObjectStorage {

@@ -17,17 +17,7 @@ use std::sync::Arc;
 /// A server of this test's own (stopped when the test ends), or `None`
 /// when PostgreSQL is not installed (a failure under AIOOTP_REQUIRE_ALL).
 fn server() -> Option<PgServer> {
-    match PgServer::start() {
-        Ok(s) => Some(s),
-        Err(e) => {
-            assert!(
-                std::env::var_os("AIOOTP_REQUIRE_ALL").is_none(),
-                "PostgreSQL is required (AIOOTP_REQUIRE_ALL) but could not start: {e}"
-            );
-            eprintln!("skipped: no PostgreSQL ({e})");
-            None
-        }
-    }
+    aiootp_testserver::or_skip("PostgreSQL", PgServer::start())
 }
 
 /// A connection to namespace `ns`.

@@ -21,6 +21,31 @@ use std::process::Command;
 mod s3;
 pub use s3::{ACCESS_KEY, BUCKET, S3Server, SECRET_KEY, s3_server_program};
 
+/// The environment variable under which a test that cannot start its
+/// server fails instead of saying it is skipped (CI sets it).
+pub const REQUIRE_ALL_ENV: &str = "AIOOTP_REQUIRE_ALL";
+
+/// A test's server, or `None` after saying the test is skipped when it
+/// could not start (`what` names it). Under [`REQUIRE_ALL_ENV`] that is a
+/// failure instead.
+///
+/// # Panics
+/// The server did not start and [`REQUIRE_ALL_ENV`] is set.
+#[allow(clippy::panic)] // a test helper: the panic is the test's failure
+pub fn or_skip<T>(what: &str, started: Result<T, String>) -> Option<T> {
+    match started {
+        Ok(s) => Some(s),
+        Err(e) => {
+            assert!(
+                std::env::var_os(REQUIRE_ALL_ENV).is_none(),
+                "{what} is required ({REQUIRE_ALL_ENV}) but could not start: {e}"
+            );
+            eprintln!("skipped: no {what} ({e})");
+            None
+        }
+    }
+}
+
 /// A running throwaway PostgreSQL server.
 #[derive(Debug)]
 pub struct PgServer {
