@@ -71,10 +71,9 @@ impl Shake128x4 {
     /// Absorbs `data[j]` into lane `j`; a `None` lane absorbs nothing of
     /// use (it is computed and meant to be ignored).
     ///
-    /// # Panics
-    /// Never: lanes of other lengths than the first `Some` are a caller
-    /// bug, and are checked (debug builds assert; release builds absorb
-    /// the common prefix).
+    /// Every `Some` lane must have the same length: another length is a
+    /// caller bug (debug builds assert it; release builds absorb the
+    /// shortest length on every lane, so the lanes stay in step).
     pub fn update(&mut self, data: [Option<&[u8]>; 4]) {
         let len = data.iter().flatten().map(|d| d.len()).min().unwrap_or(0);
         debug_assert!(data.iter().flatten().all(|d| d.len() == len));

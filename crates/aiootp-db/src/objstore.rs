@@ -5,16 +5,15 @@
 //! Each object is one file of the folder format, byte for byte, so a
 //! database here can always be exported to a folder the reference opens.
 
-use crate::storage::{Changes, Conflict, Expected, Storage, check_expected, version_of};
+use crate::storage::{Changes, Conflict, Expected, Storage, check_expected};
 use object_store::path::Path as ObjectPath;
 use object_store::{
     ObjectStore, ObjectStoreExt as _, ObjectStoreScheme, PutMode, PutOptions, PutPayload,
     UpdateVersion,
 };
-use std::collections::HashMap;
 use std::io;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The lock object of a database's folder: held by the one client whose
@@ -76,9 +75,6 @@ pub struct ObjectStorage {
     prefix: ObjectPath,
     shown: String,
     runtime: Option<tokio::runtime::Runtime>,
-    /// The `ETag` of each manifest's bytes as this client last read or
-    /// wrote them, by file name: the condition of its next put.
-    seen: Mutex<HashMap<String, (crate::storage::Version, UpdateVersion)>>,
     max_file_bytes: u64,
 }
 
@@ -244,7 +240,6 @@ impl ObjectStorage {
             prefix,
             shown,
             runtime: Some(runtime),
-            seen: Mutex::new(HashMap::new()),
             max_file_bytes: crate::DEFAULT_MAX_FILE_BYTES,
         })
     }
@@ -338,18 +333,6 @@ impl ObjectStorage {
             ));
         }
         Ok(Some((bytes.to_vec(), version)))
-    }
-
-    fn remember(&self, name: &str, data: &[u8], version: UpdateVersion) {
-        if let Ok(mut seen) = self.seen.lock() {
-            seen.insert(name.to_owned(), (version_of(data), version));
-        }
-    }
-
-    fn recall(&self, name: &str, expected: &crate::storage::Version) -> Option<UpdateVersion> {
-        let seen = self.seen.lock().ok()?;
-        let (v, u) = seen.get(name)?;
-        aiootp_core::bytes_are_equal(v, expected).then(|| u.clone())
     }
 
     async fn put(
@@ -475,7 +458,9 @@ impl ObjectStorage {
                     Err(object_store::Error::NotFound { .. }) => PutMode::Create,
                     Err(e) => return Err(os_error(e)),
                 },
-                Expected::Version(v) => {
+                // Read again under the lock: its bytes are checked, and its
+                // ETag is the condition of the put.
+                Expected::Version(_) => {
                     let now = self.get(&m.name).await?;
                     check_expected(&m.name, m.expected, now.as_ref().map(|(b, _)| b.as_slice()))?;
                     match now {
@@ -484,9 +469,12 @@ impl ObjectStorage {
                         {
                             PutMode::Update(version)
                         }
-                        _ => PutMode::Update(self.recall(&m.name, &v).ok_or_else(|| {
-                            io::Error::other(format!("{}: the store gave no ETag", m.name))
-                        })?),
+                        _ => {
+                            return Err(io::Error::other(format!(
+                                "{}: the store gave no ETag to make the save conditional on",
+                                m.name
+                            )));
+                        }
                     }
                 }
             };
@@ -517,7 +505,7 @@ impl ObjectStorage {
         self.renew(held).await?;
         for (m, mode) in changes.manifests.iter().zip(modes) {
             match self.put(&m.name, &m.data, mode).await {
-                Ok(version) => self.remember(&m.name, &m.data, version),
+                Ok(_) => {}
                 Err(e) if is_precondition(&e) => return Err(conflict(&m.name)),
                 Err(e) => return Err(os_error(e)),
             }
@@ -555,32 +543,22 @@ impl Drop for ObjectStorage {
 
 impl Storage for ObjectStorage {
     fn read(&self, name: &str) -> io::Result<Option<Vec<u8>>> {
-        self.block(async {
-            Ok(self.get(name).await?.map(|(data, version)| {
-                self.remember(name, &data, version);
-                data
-            }))
-        })
+        self.block(async { Ok(self.get(name).await?.map(|(data, _)| data)) })
     }
 
     fn write(&self, name: &str, data: &[u8]) -> io::Result<()> {
         self.block(async {
-            let version = self
-                .put(name, data, PutMode::Overwrite)
+            self.put(name, data, PutMode::Overwrite)
                 .await
-                .map_err(os_error)?;
-            self.remember(name, data, version);
-            Ok(())
+                .map(|_| ())
+                .map_err(os_error)
         })
     }
 
     fn create_new(&self, name: &str, data: &[u8]) -> io::Result<bool> {
         self.block(async {
             match self.put(name, data, PutMode::Create).await {
-                Ok(version) => {
-                    self.remember(name, data, version);
-                    Ok(true)
-                }
+                Ok(_) => Ok(true),
                 Err(e) if is_precondition(&e) => Ok(false),
                 Err(e) => Err(os_error(e)),
             }
