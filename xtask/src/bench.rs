@@ -61,6 +61,11 @@ pub fn main(args: &[String]) -> Result<(), String> {
             "--no-reference" => o.reference = false,
             "--no-memory" => o.memory = false,
             "--no-passcrypt" => o.passcrypt = false,
+            "--only-cipher" => {
+                o.passcrypt = false;
+                o.memory = false;
+                o.database = false;
+            }
             "--only-db" => {
                 o.passcrypt = false;
                 o.memory = false;
@@ -149,9 +154,11 @@ pub fn main(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Nanoseconds per `Keccak-f[1600]` of the permutation the cipher uses.
+/// Nanoseconds per `Keccak-f[1600]` of the scalar permutation: the
+/// single-lane bound's `t_perm` (the lanes and any faster single-state
+/// kernel count as gains over it).
 fn permutation_ns(n: u32) -> f64 {
-    time_permutation(aiootp_core::internal::f1600_fn(), n)
+    time_permutation(aiootp_core::internal::scalar_f1600_fn(), n)
 }
 
 /// The four-state permutation of every backend this CPU has, timed in

@@ -52,18 +52,46 @@ pub fn main(args: &[String]) -> Result<(), String> {
         "cargo",
         &["test", "--workspace", "--all-features", "--release"],
     )?;
-    step("the multi-lane Keccak under each forced backend");
-    for backend in aiootp_core::KeccakBackend::ALL {
-        let status = std::process::Command::new("cargo")
-            .args(["test", "--release", "-p", "aiootp-core", "--lib", "lanes::"])
-            .env(aiootp_core::KECCAK_BACKEND_ENV, backend.name())
-            .current_dir(util::root())
-            .status()
-            .map_err(|e| e.to_string())?;
-        if !status.success() {
-            return Err(format!(
-                "the Keccak lane tests failed with {backend} forced"
-            ));
+    step("Keccak, lanes and Chunky2048 vectors under each forced backend");
+    for backend in aiootp_core::KeccakBackend::ALL
+        .into_iter()
+        .filter(|b| b.is_available())
+    {
+        for args in [
+            &[
+                "test",
+                "--release",
+                "-p",
+                "aiootp-core",
+                "--lib",
+                "--",
+                "lanes::",
+                "keccak::",
+                "xof",
+            ][..],
+            &["test", "--release", "-p", "aiootp-chunky2048", "--lib"][..],
+            &[
+                "test",
+                "--release",
+                "-p",
+                "aiootp-kat",
+                "--test",
+                "vectors",
+                "chunky2048",
+            ][..],
+        ] {
+            let status = std::process::Command::new("cargo")
+                .args(args)
+                .env(aiootp_core::KECCAK_BACKEND_ENV, backend.name())
+                .current_dir(util::root())
+                .status()
+                .map_err(|e| e.to_string())?;
+            if !status.success() {
+                return Err(format!(
+                    "`cargo {}` failed with the {backend} Keccak backend forced",
+                    args.join(" ")
+                ));
+            }
         }
     }
     step("vector tests of a lone clone (../shared hidden)");

@@ -142,9 +142,7 @@ impl Chunky2048 {
         let header = Header::parse(&data)?;
         let bundle = self.bundle(header.salt, aad, header.iv)?;
         let mut engine = Opener::new(bundle);
-        for block in data[HEADER_BYTES..].chunks_exact_mut(BLOCKSIZE) {
-            engine.open_block(as_block(block));
-        }
+        engine.open_blocks(&mut data[HEADER_BYTES..]);
         if !bytes_are_equal(&engine.finalize(), &header.tag) {
             data.zeroize();
             return Err(Error::InvalidShmac);

@@ -93,6 +93,19 @@ fn with_bmi1(state: &mut State) {
 
 fn select() -> fn(&mut State) {
     #[cfg(target_arch = "x86_64")]
+    if crate::lanes::backend() == crate::lanes::Backend::Avx512Vl
+        && let Some(f) = crate::lanes::avx512vl_x1_fn()
+    {
+        return f;
+    }
+    scalar_fn()
+}
+
+/// The scalar round function (BMI1 where the CPU has it): the permutation
+/// the benchmark's single-lane bound is measured with.
+#[must_use]
+pub fn scalar_fn() -> fn(&mut State) {
+    #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("bmi1") {
         #[allow(unsafe_code)]
         return |state| {
@@ -121,6 +134,10 @@ pub fn f1600(state: &mut State) {
 #[must_use]
 pub fn backend_name() -> &'static str {
     #[cfg(target_arch = "x86_64")]
+    if crate::lanes::backend() == crate::lanes::Backend::Avx512Vl {
+        return "aiootp-core keccak (avx512vl, one state in xmm)";
+    }
+    #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("bmi1") {
         return "aiootp-core keccak (bmi1)";
     }
@@ -145,8 +162,33 @@ mod tests {
         }
         let mut p = [7u64; 25];
         let mut q = p;
+        let mut r = p;
         portable(&mut p);
         f1600(&mut q);
+        scalar_fn()(&mut r);
         assert_eq!(p, q);
+        assert_eq!(p, r);
+    }
+
+    #[test]
+    #[ignore = "a timing probe, run by hand: cargo test --release -p aiootp-core --lib probe -- --ignored --nocapture"]
+    fn probe_single_state_kernels() {
+        let time = |f: fn(&mut State)| {
+            let mut s = [1u64; 25];
+            let t = std::time::Instant::now();
+            for _ in 0..200_000 {
+                f(&mut s);
+            }
+            std::hint::black_box(s);
+            t.elapsed().as_nanos() as f64 / 200_000.0
+        };
+        for _ in 0..5 {
+            println!(
+                "scalar {:.1} ns, chosen {:.1} ns ({})",
+                time(scalar_fn()),
+                time(f1600_fn()),
+                backend_name()
+            );
+        }
     }
 }

@@ -79,14 +79,14 @@ pub use rand::{
 };
 pub use secret::{SecretArray, SecretBytes};
 pub use xof::{Shake, Shake128, Shake256, shake_128, shake_256};
-pub use xof_x4::Shake128x4;
+pub use xof_x4::{Shake128x4, absorb_with_digests};
 
 #[doc(hidden)]
 pub mod internal {
     //! Hooks for the known-answer drivers and benchmarks. **Not a stable
     //! interface**: anything here may change in any release.
 
-    pub use crate::keccak::{backend_name, f1600_fn};
+    pub use crate::keccak::{backend_name, f1600_fn, scalar_fn as scalar_f1600_fn};
     pub use crate::primes::PRIME_GROUPS;
 
     /// `Guid`'s pre-mask integer `int(node ‖ raw ‖ 00) + counter`, as

@@ -84,6 +84,13 @@ impl<const RATE: usize> Shake<RATE> {
         (&self.state, self.cursor.pos())
     }
 
+    /// Replaces the state and the position in the rate (for the lane
+    /// sponges, which continue a sponge elsewhere and hand it back).
+    pub(crate) fn set_parts(&mut self, state: &State, pos: usize) {
+        self.state = *state;
+        self.cursor = SpongeCursor::new(u8::try_from(pos).unwrap_or(0)).unwrap_or_default();
+    }
+
     /// [`Self::digest_into`] into a new vector of `size` bytes.
     #[must_use]
     pub fn digest(&self, size: usize) -> Vec<u8> {

@@ -6,6 +6,7 @@
 //! Semantics per lane are [`Shake128`]'s exactly, `digest_into` on a copy
 //! included (property test `four_lanes_are_four_shake128s`).
 
+use crate::keccak::State;
 use crate::lanes::{Backend, StateX4, f1600_x4_with};
 use crate::xof::Shake128;
 use zeroize::Zeroize;
@@ -138,6 +139,268 @@ impl Shake128x4 {
     }
 }
 
+/// XORs `data` into the rate of lane `c` of `x4` from byte `pos`
+/// (little-endian words).
+fn xor_column(x4: &mut StateX4, c: usize, pos: usize, data: &[u8]) {
+    let mut p = pos;
+    let mut d = data;
+    while !p.is_multiple_of(8) && !d.is_empty() {
+        x4[p / 8][c] ^= u64::from(d[0]) << (8 * (p % 8));
+        p += 1;
+        d = &d[1..];
+    }
+    let words = d.len() / 8;
+    for (w, chunk) in d[..words * 8].chunks_exact(8).enumerate() {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(chunk);
+        x4[p / 8 + w][c] ^= u64::from_le_bytes(b);
+    }
+    p += words * 8;
+    for byte in &d[words * 8..] {
+        x4[p / 8][c] ^= u64::from(*byte) << (8 * (p % 8));
+        p += 1;
+    }
+}
+
+/// Copies the first `out.len()` bytes of lane `c` of `x4`.
+fn read_column(x4: &StateX4, c: usize, out: &mut [u8]) {
+    for (w, chunk) in out.chunks_mut(8).enumerate() {
+        chunk.copy_from_slice(&x4[w][c].to_le_bytes()[..chunk.len()]);
+    }
+}
+
+/// A digest being squeezed: into `outputs[sponge][at..at + left]`.
+#[derive(Clone, Copy)]
+struct Squeeze {
+    sponge: usize,
+    at: usize,
+    left: usize,
+}
+
+/// Digests waiting for a free lane (their padded states), wiped when
+/// dropped (they are keystream material).
+struct Waiting(std::collections::VecDeque<(State, Squeeze)>);
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        for (state, _) in &mut self.0 {
+            state.zeroize();
+        }
+    }
+}
+
+/// The four lanes of [`absorb_with_digests`]: the chains in lanes
+/// `0..chains`, digests being squeezed in the others.
+struct Lanes<'a, 'b> {
+    x4: StateX4,
+    chains: usize,
+    busy: [Option<Squeeze>; 4],
+    waiting: Waiting,
+    backend: Backend,
+    outputs: &'a mut [&'b mut [u8]],
+}
+
+impl Drop for Lanes<'_, '_> {
+    fn drop(&mut self) {
+        self.x4.zeroize();
+    }
+}
+
+impl Lanes<'_, '_> {
+    /// Starts the digest of chain `c` (position `pos`), in a free lane or
+    /// in the waiting queue.
+    fn start_digest(&mut self, c: usize, pos: usize, job: Squeeze) {
+        let free = (self.chains..4).find(|&s| self.busy[s].is_none());
+        let mut state: State = core::array::from_fn(|i| self.x4[i][c]);
+        state[pos / 8] ^= 0x1F << (8 * (pos % 8));
+        state[RATE / 8 - 1] ^= 1 << 63;
+        if let Some(s) = free {
+            for (i, w) in state.iter().enumerate() {
+                self.x4[i][s] = *w;
+            }
+            self.busy[s] = Some(job);
+            state.zeroize();
+        } else {
+            self.waiting.0.push_back((state, job));
+        }
+    }
+
+    /// One four-lane call; without `with_chains`, the chains' lanes are
+    /// set aside and lent to waiting digests for the call.
+    #[allow(clippy::needless_range_loop)] // lane `c` of `x4` and of `saved` together
+    fn call(&mut self, with_chains: bool) {
+        let mut saved: [State; 3] = [[0; 25]; 3];
+        if !with_chains {
+            for c in 0..self.chains {
+                saved[c] = core::array::from_fn(|i| self.x4[i][c]);
+                if let Some((mut state, job)) = self.waiting.0.pop_front() {
+                    for (i, w) in state.iter().enumerate() {
+                        self.x4[i][c] = *w;
+                    }
+                    state.zeroize();
+                    self.busy[c] = Some(job);
+                }
+            }
+        }
+        let _ = f1600_x4_with(self.backend, &mut self.x4);
+        for s in 0..4 {
+            let Some(mut job) = self.busy[s] else {
+                continue;
+            };
+            if with_chains && s < self.chains {
+                continue;
+            }
+            let take = job.left.min(RATE);
+            read_column(
+                &self.x4,
+                s,
+                &mut self.outputs[job.sponge][job.at..job.at + take],
+            );
+            job.at += take;
+            job.left -= take;
+            self.busy[s] = (job.left > 0).then_some(job);
+        }
+        if !with_chains {
+            for c in 0..self.chains {
+                if let Some(job) = self.busy[c].take() {
+                    // Not finished in a borrowed lane: back to the queue.
+                    let state = core::array::from_fn(|i| self.x4[i][c]);
+                    self.waiting.0.push_front((state, job));
+                }
+                for (i, w) in saved[c].iter().enumerate() {
+                    self.x4[i][c] = *w;
+                }
+            }
+            saved.zeroize();
+        }
+        // Waiting digests move into lanes that just came free.
+        for s in self.chains..4 {
+            if self.busy[s].is_none()
+                && let Some((mut state, job)) = self.waiting.0.pop_front()
+            {
+                {
+                    for (i, w) in state.iter().enumerate() {
+                        self.x4[i][s] = *w;
+                    }
+                    state.zeroize();
+                    self.busy[s] = Some(job);
+                }
+            }
+        }
+    }
+
+    fn pending(&self) -> bool {
+        !self.waiting.0.is_empty() || self.busy[self.chains..].iter().any(Option::is_some)
+    }
+}
+
+/// Runs up to one to three sponges (`sponges`, all at the same position
+/// in the rate) through `n` equal-size messages each, with the digest of
+/// `digest_len` bytes after every message, as [`Shake128::update`] then
+/// [`Shake128::digest_into`] would, message by message:
+///
+/// ```text
+/// for i in 0..n, for each sponge k:
+///     sponges[k].update(&inputs[k][i * msg_len..][..msg_len]);
+///     sponges[k].digest_into(&mut outputs[k][i * digest_len..][..digest_len]);
+/// ```
+///
+/// The sponges' own permutations run in the first lanes of each
+/// four-state call ([`crate::f1600_x4`]), and the digests (side branches
+/// that nothing in the chain waits for) fill the other lanes: one to
+/// three chains of Keccak calls instead of one call per permutation.
+/// The output is exactly the loop's (property test
+/// `chained_digests_are_updates_then_digests`).
+///
+/// Falls back to that loop when the process's backend is the portable
+/// one, when the sponges are not at the same position, or when the
+/// slices do not have the sizes above.
+pub fn absorb_with_digests(
+    sponges: &mut [&mut Shake128],
+    inputs: &[&[u8]],
+    msg_len: usize,
+    outputs: &mut [&mut [u8]],
+    digest_len: usize,
+) {
+    let k = sponges.len();
+    let n = inputs.first().map_or(0, |i| i.len() / msg_len.max(1));
+    let sized = (1..=3).contains(&k)
+        && msg_len > 0
+        && inputs.len() == k
+        && outputs.len() == k
+        && inputs.iter().all(|i| i.len() == n * msg_len)
+        && outputs.iter().all(|o| o.len() == n * digest_len);
+    let pos0 = sponges.first().map_or(0, |s| s.parts().1);
+    let backend = crate::lanes::backend();
+    if !sized || backend == Backend::Portable || sponges.iter().any(|s| s.parts().1 != pos0) {
+        for (c, sponge) in sponges.iter_mut().enumerate() {
+            let (Some(input), Some(output)) = (inputs.get(c), outputs.get_mut(c)) else {
+                continue;
+            };
+            for (m, d) in input
+                .chunks(msg_len.max(1))
+                .zip(output.chunks_mut(digest_len.max(1)))
+            {
+                sponge.update(m);
+                sponge.digest_into(d);
+            }
+        }
+        return;
+    }
+    let mut lanes = Lanes {
+        x4: [[0; 4]; 25],
+        chains: k,
+        busy: [None; 4],
+        waiting: Waiting(std::collections::VecDeque::new()),
+        backend,
+        outputs,
+    };
+    for (c, s) in sponges.iter().enumerate() {
+        for (i, w) in s.parts().0.iter().enumerate() {
+            lanes.x4[i][c] = *w;
+        }
+    }
+    let mut pos = pos0;
+    for i in 0..n {
+        let mut at = 0;
+        while at < msg_len {
+            let take = (RATE - pos).min(msg_len - at);
+            for (c, input) in inputs.iter().enumerate() {
+                xor_column(&mut lanes.x4, c, pos, &input[i * msg_len + at..][..take]);
+            }
+            pos += take;
+            at += take;
+            if pos == RATE {
+                lanes.call(true);
+                pos = 0;
+            }
+        }
+        if digest_len > 0 {
+            for c in 0..k {
+                let job = Squeeze {
+                    sponge: c,
+                    at: i * digest_len,
+                    left: digest_len,
+                };
+                lanes.start_digest(c, pos, job);
+            }
+        }
+        // Chains that permute less often than they make digests: drain
+        // with calls of digests alone before the queue grows.
+        while lanes.waiting.0.len() > 8 {
+            lanes.call(false);
+        }
+    }
+    while lanes.pending() {
+        lanes.call(false);
+    }
+    for (c, s) in sponges.iter_mut().enumerate() {
+        let mut state: State = core::array::from_fn(|i| lanes.x4[i][c]);
+        s.set_parts(&state, pos);
+        state.zeroize();
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::cast_possible_truncation)] // test data: bytes from wider integers, truncated on purpose
 mod tests {
@@ -189,6 +452,47 @@ mod tests {
                         four.state[i][2] = *w;
                     }
                 }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn chained_digests_are_updates_then_digests(
+            sponges in 1usize..=3,
+            prefix in 0usize..400,
+            msg_len in 1usize..600,
+            n in 0usize..7,
+            digest_len in 0usize..400,
+            seed in any::<u64>(),
+            misalign in any::<bool>(),
+        ) {
+            let byte = |j: usize, i: usize| (seed.wrapping_mul(i as u64 + 7) >> (8 * j)) as u8 ^ (i as u8);
+            let mut ours: Vec<Shake128> = (0..sponges).map(|j| {
+                let mut h = Shake128::new();
+                let p: Vec<u8> = (0..prefix + usize::from(misalign && j == 1)).map(|i| byte(j, i)).collect();
+                h.update(&p);
+                h
+            }).collect();
+            let mut theirs = ours.clone();
+            let inputs: Vec<Vec<u8>> = (0..sponges).map(|j| (0..n * msg_len).map(|i| byte(j + 3, i)).collect()).collect();
+            let mut outs = vec![vec![0u8; n * digest_len]; sponges];
+            {
+                let mut s: Vec<&mut Shake128> = ours.iter_mut().collect();
+                let ins: Vec<&[u8]> = inputs.iter().map(Vec::as_slice).collect();
+                let mut os: Vec<&mut [u8]> = outs.iter_mut().map(Vec::as_mut_slice).collect();
+                absorb_with_digests(&mut s, &ins, msg_len, &mut os, digest_len);
+            }
+            for j in 0..sponges {
+                let mut want = vec![0u8; n * digest_len];
+                for i in 0..n {
+                    theirs[j].update(&inputs[j][i * msg_len..][..msg_len]);
+                    theirs[j].digest_into(&mut want[i * digest_len..][..digest_len]);
+                }
+                prop_assert_eq!(&outs[j], &want, "sponge {}", j);
+                // The sponges continue where the loop's do.
+                prop_assert_eq!(ours[j].digest(200), theirs[j].digest(200));
             }
         }
     }

@@ -137,6 +137,21 @@ impl BytesDecryptor {
     /// Decrypts ciphertext (any split); appends **unauthenticated**
     /// plaintext of all but the last block to `out`.
     pub fn update(&mut self, mut ciphertext: &[u8], out: &mut Vec<u8>) {
+        // Whole blocks given at once are opened together (pipelined
+        // across blocks, `Opener::open_blocks`); a partial block is
+        // first completed one byte run at a time.
+        if self.partial.is_empty() && ciphertext.len() >= 2 * BLOCKSIZE {
+            let whole = ciphertext.len() - ciphertext.len() % BLOCKSIZE;
+            let mut buf = Zeroizing::new(ciphertext[..whole].to_vec());
+            self.engine.open_blocks(&mut buf);
+            for block in buf.chunks_exact(BLOCKSIZE) {
+                let block = Zeroizing::new(fixed::<BLOCKSIZE>(block));
+                if let Some(previous) = self.held.replace(block) {
+                    self.emit(&previous, out);
+                }
+            }
+            ciphertext = &ciphertext[whole..];
+        }
         while !ciphertext.is_empty() {
             let take = (BLOCKSIZE - self.partial.len()).min(ciphertext.len());
             self.partial.extend_from_slice(&ciphertext[..take]);
