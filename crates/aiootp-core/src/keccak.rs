@@ -7,8 +7,8 @@
 //! build takes 223 ns per permutation against 261 ns for the `keccak`
 //! crate, a 15% gain on every hash in the library (`cargo xtask bench`
 //! prints both). The choice is made once, from `is_x86_feature_detected!`.
-
-use std::sync::OnceLock;
+//! Which permutation the sponges use (this one, or one state on the
+//! vector unit) is chosen in [`crate::lanes`].
 
 pub(crate) const RC: [u64; 24] = [
     0x0000_0000_0000_0001,
@@ -91,16 +91,6 @@ fn with_bmi1(state: &mut State) {
     rounds(state);
 }
 
-fn select() -> fn(&mut State) {
-    #[cfg(target_arch = "x86_64")]
-    if crate::lanes::backend() == crate::lanes::Backend::Avx512Vl
-        && let Some(f) = crate::lanes::avx512vl_x1_fn()
-    {
-        return f;
-    }
-    scalar_fn()
-}
-
 /// The scalar round function (BMI1 where the CPU has it): the permutation
 /// the benchmark's single-lane bound is measured with.
 #[must_use]
@@ -118,32 +108,6 @@ pub fn scalar_fn() -> fn(&mut State) {
     portable
 }
 
-/// The permutation this process uses (chosen once, on first use).
-#[must_use]
-pub fn f1600_fn() -> fn(&mut State) {
-    static F: OnceLock<fn(&mut State)> = OnceLock::new();
-    *F.get_or_init(select)
-}
-
-/// Applies Keccak-f\[1600\] to `state`.
-pub fn f1600(state: &mut State) {
-    f1600_fn()(state);
-}
-
-/// The name of the build in use, for benchmark reports.
-#[must_use]
-pub fn backend_name() -> &'static str {
-    #[cfg(target_arch = "x86_64")]
-    if crate::lanes::backend() == crate::lanes::Backend::Avx512Vl {
-        return "aiootp-core keccak (avx512vl, one state in xmm)";
-    }
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("bmi1") {
-        return "aiootp-core keccak (bmi1)";
-    }
-    "aiootp-core keccak (portable)"
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,39 +120,14 @@ mod tests {
         for i in 0..200u64 {
             ours[usize::try_from(i % 25).unwrap()] ^= i.wrapping_mul(0x9e37_79b9_7f4a_7c15);
             theirs = ours;
-            f1600(&mut ours);
+            scalar_fn()(&mut ours);
             k.with_f1600(|f| f(&mut theirs));
             assert_eq!(ours, theirs, "round {i}");
         }
         let mut p = [7u64; 25];
-        let mut q = p;
         let mut r = p;
         portable(&mut p);
-        f1600(&mut q);
         scalar_fn()(&mut r);
-        assert_eq!(p, q);
         assert_eq!(p, r);
-    }
-
-    #[test]
-    #[ignore = "a timing probe, run by hand: cargo test --release -p aiootp-core --lib probe -- --ignored --nocapture"]
-    fn probe_single_state_kernels() {
-        let time = |f: fn(&mut State)| {
-            let mut s = [1u64; 25];
-            let t = std::time::Instant::now();
-            for _ in 0..200_000 {
-                f(&mut s);
-            }
-            std::hint::black_box(s);
-            t.elapsed().as_nanos() as f64 / 200_000.0
-        };
-        for _ in 0..5 {
-            println!(
-                "scalar {:.1} ns, chosen {:.1} ns ({})",
-                time(scalar_fn()),
-                time(f1600_fn()),
-                backend_name()
-            );
-        }
     }
 }

@@ -160,6 +160,42 @@ pub fn f1600_x4_with(backend: Backend, states: &mut StateX4) -> Result<(), Unava
     Ok(())
 }
 
+fn select() -> fn(&mut State) {
+    #[cfg(target_arch = "x86_64")]
+    if backend() == Backend::Avx512Vl
+        && let Some(f) = avx512vl_x1_fn()
+    {
+        return f;
+    }
+    crate::keccak::scalar_fn()
+}
+
+/// The permutation this process uses (chosen once, on first use).
+#[must_use]
+pub fn f1600_fn() -> fn(&mut State) {
+    static F: OnceLock<fn(&mut State)> = OnceLock::new();
+    *F.get_or_init(select)
+}
+
+/// Applies Keccak-f\[1600\] to `state`.
+pub fn f1600(state: &mut State) {
+    f1600_fn()(state);
+}
+
+/// The name of the build in use, for benchmark reports.
+#[must_use]
+pub fn backend_name() -> &'static str {
+    #[cfg(target_arch = "x86_64")]
+    if backend() == Backend::Avx512Vl {
+        return "aiootp-core keccak (avx512vl, one state in xmm)";
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("bmi1") {
+        return "aiootp-core keccak (bmi1)";
+    }
+    "aiootp-core keccak (portable)"
+}
+
 /// Interleaves four states.
 #[must_use]
 pub fn interleave(states: &[State; 4]) -> StateX4 {
@@ -192,7 +228,7 @@ pub(crate) fn avx512vl_x1_fn() -> Option<fn(&mut State)> {
 fn portable(states: &mut StateX4) {
     let mut each = deinterleave(states);
     for s in &mut each {
-        crate::keccak::f1600(s);
+        crate::keccak::scalar_fn()(s);
     }
     *states = interleave(&each);
 }
@@ -203,10 +239,8 @@ mod x86 {
     use crate::keccak::RC;
     use crate::keccak::State;
     use core::arch::x86_64::{
-        __m128i, __m256i, _mm_cvtsi64_si128, _mm_cvtsi128_si64, _mm_rolv_epi64, _mm_set1_epi64x,
-        _mm_ternarylogic_epi64, _mm_xor_si128, _mm256_andnot_si256, _mm256_or_si256,
-        _mm256_rolv_epi64, _mm256_set1_epi64x, _mm256_sllv_epi64, _mm256_srlv_epi64,
-        _mm256_ternarylogic_epi64, _mm256_xor_si256,
+        __m256i, _mm256_andnot_si256, _mm256_or_si256, _mm256_rolv_epi64, _mm256_set1_epi64x,
+        _mm256_sllv_epi64, _mm256_srlv_epi64, _mm256_ternarylogic_epi64, _mm256_xor_si256,
     };
 
     fn load(s: &StateX4) -> [__m256i; 25] {
@@ -223,10 +257,10 @@ mod x86 {
     /// (given as macros, so every instruction is written inside the
     /// function that enables its feature: closures there would not be).
     macro_rules! rounds {
-        ($a:ident, $v:ty, $xor:ident, $set1:ident, $xor3:ident, $rol:ident, $chi:ident) => {
+        ($a:ident, $xor3:ident, $rol:ident, $chi:ident) => {
             for rc in RC {
                 // Theta.
-                let c: [$v; 5] = [
+                let c: [__m256i; 5] = [
                     $xor3!($xor3!($a[0], $a[5], $a[10]), $a[15], $a[20]),
                     $xor3!($xor3!($a[1], $a[6], $a[11]), $a[16], $a[21]),
                     $xor3!($xor3!($a[2], $a[7], $a[12]), $a[17], $a[22]),
@@ -234,9 +268,9 @@ mod x86 {
                     $xor3!($xor3!($a[4], $a[9], $a[14]), $a[19], $a[24]),
                 ];
                 for x in 0..5 {
-                    let d = $xor(c[(x + 4) % 5], $rol!(c[(x + 1) % 5], 1));
+                    let d = _mm256_xor_si256(c[(x + 4) % 5], $rol!(c[(x + 1) % 5], 1));
                     for y in 0..5 {
-                        $a[5 * y + x] = $xor($a[5 * y + x], d);
+                        $a[5 * y + x] = _mm256_xor_si256($a[5 * y + x], d);
                     }
                 }
                 // Rho and pi, unrolled (generated from `PI` and `RHO`:
@@ -275,7 +309,7 @@ mod x86 {
                     }
                 }
                 // Iota.
-                $a[0] = $xor($a[0], $set1(rc.cast_signed()));
+                $a[0] = _mm256_xor_si256($a[0], _mm256_set1_epi64x(rc.cast_signed()));
             }
         };
     }
@@ -303,20 +337,13 @@ mod x86 {
             };
         }
         let mut a = load(s);
-        rounds!(
-            a,
-            __m256i,
-            _mm256_xor_si256,
-            _mm256_set1_epi64x,
-            xor3,
-            rol,
-            chi
-        );
+        rounds!(a, xor3, rol, chi);
         store(&a, s);
     }
 
+    /// The rounds on 25 registers, each lane of a register one state.
     #[target_feature(enable = "avx512f,avx512vl")]
-    pub(super) fn avx512vl(s: &mut StateX4) {
+    fn avx512vl_rounds(regs: &mut [__m256i; 25]) {
         // 0x96: x ^ y ^ z.
         macro_rules! xor3 {
             ($x:expr, $y:expr, $z:expr) => {
@@ -334,43 +361,28 @@ mod x86 {
                 _mm256_ternarylogic_epi64::<0xD2>($x, $y, $z)
             };
         }
+        let mut a = *regs;
+        rounds!(a, xor3, rol, chi);
+        *regs = a;
+    }
+
+    #[target_feature(enable = "avx512f,avx512vl")]
+    pub(super) fn avx512vl(s: &mut StateX4) {
         let mut a = load(s);
-        rounds!(
-            a,
-            __m256i,
-            _mm256_xor_si256,
-            _mm256_set1_epi64x,
-            xor3,
-            rol,
-            chi
-        );
+        avx512vl_rounds(&mut a);
         store(&a, s);
     }
 
-    /// One state in the low lane of `xmm` registers with AVX-512VL: on
-    /// Zen 4 this is faster than the scalar round function (the vector
-    /// unit's `vprolq`/`vpternlogq` against scalar `rol`/`andn`/`xor`).
+    /// One state in the first lane of the same registers: on Zen 4 one
+    /// four-lane call costs 0.6-0.9 of a scalar permutation, so even one
+    /// used lane beats the scalar round function.
     #[target_feature(enable = "avx512f,avx512vl")]
     pub(super) fn avx512vl_x1(s: &mut State) {
-        macro_rules! xor3 {
-            ($x:expr, $y:expr, $z:expr) => {
-                _mm_ternarylogic_epi64::<0x96>($x, $y, $z)
-            };
-        }
-        macro_rules! rol {
-            ($v:expr, $n:expr) => {
-                _mm_rolv_epi64($v, _mm_set1_epi64x(i64::from($n)))
-            };
-        }
-        macro_rules! chi {
-            ($x:expr, $y:expr, $z:expr) => {
-                _mm_ternarylogic_epi64::<0xD2>($x, $y, $z)
-            };
-        }
-        let mut a: [__m128i; 25] = core::array::from_fn(|i| _mm_cvtsi64_si128(s[i].cast_signed()));
-        rounds!(a, __m128i, _mm_xor_si128, _mm_set1_epi64x, xor3, rol, chi);
+        let mut a: [__m256i; 25] = core::array::from_fn(|i| bytemuck::cast([s[i], 0, 0, 0]));
+        avx512vl_rounds(&mut a);
         for (w, v) in s.iter_mut().zip(&a) {
-            *w = _mm_cvtsi128_si64(*v).cast_unsigned();
+            let lanes: [u64; 4] = bytemuck::cast(*v);
+            *w = lanes[0];
         }
     }
 }
@@ -383,7 +395,7 @@ mod tests {
     fn scalar(states: &[State; 4]) -> [State; 4] {
         let mut out = *states;
         for s in &mut out {
-            crate::keccak::f1600(s);
+            crate::keccak::scalar_fn()(s);
         }
         out
     }

@@ -68,11 +68,12 @@ pub use json::{
     to_python_json,
 };
 pub use kdf::{DomainKdf, KeyHash, keyed_choices};
-pub use keccak::{State as KeccakState, f1600};
+pub use keccak::State as KeccakState;
 pub use lanes::{
     BACKEND_ENV as KECCAK_BACKEND_ENV, Backend as KeccakBackend, StateX4 as KeccakStateX4,
     Unavailable as KeccakBackendUnavailable, backend as keccak_backend,
-    deinterleave as keccak_deinterleave, f1600_x4, f1600_x4_with, interleave as keccak_interleave,
+    deinterleave as keccak_deinterleave, f1600, f1600_x4, f1600_x4_with,
+    interleave as keccak_interleave,
 };
 pub use rand::{
     csprng, csprng_with, fill_random, generate_key, generate_salt, random_array, token_bytes,
@@ -86,7 +87,8 @@ pub mod internal {
     //! Hooks for the known-answer drivers and benchmarks. **Not a stable
     //! interface**: anything here may change in any release.
 
-    pub use crate::keccak::{backend_name, f1600_fn, scalar_fn as scalar_f1600_fn};
+    pub use crate::keccak::scalar_fn as scalar_f1600_fn;
+    pub use crate::lanes::{backend_name, f1600_fn};
     pub use crate::primes::PRIME_GROUPS;
 
     /// `Guid`'s pre-mask integer `int(node ‖ raw ‖ 00) + counter`, as

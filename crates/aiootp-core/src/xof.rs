@@ -6,10 +6,10 @@
 //! reproduces it.
 //!
 //! The sponge is RustCrypto's `sponge-cursor` (what the `shake` crate is
-//! built on) driven by [`crate::keccak::f1600`]; tests compare it with the
+//! built on) driven by [`crate::f1600`]; tests compare it with the
 //! `shake` crate byte for byte.
 
-use crate::keccak::{self, State};
+use crate::keccak::State;
 use sponge_cursor::SpongeCursor;
 use zeroize::Zeroize;
 
@@ -32,7 +32,7 @@ impl<const RATE: usize> Default for Shake<RATE> {
         Self {
             state: [0; 25],
             cursor: SpongeCursor::default(),
-            permute: keccak::f1600_fn(),
+            permute: crate::lanes::f1600_fn(),
         }
     }
 }
