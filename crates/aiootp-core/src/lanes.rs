@@ -187,7 +187,7 @@ pub fn f1600(state: &mut State) {
 pub fn backend_name() -> &'static str {
     #[cfg(target_arch = "x86_64")]
     if backend() == Backend::Avx512Vl {
-        return "aiootp-core keccak (avx512vl, one state in xmm)";
+        return "aiootp-core keccak (avx512vl, one state on lane 0)";
     }
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("bmi1") {
