@@ -53,10 +53,10 @@ pub fn main(args: &[String]) -> Result<(), String> {
         &["test", "--workspace", "--all-features", "--release"],
     )?;
     step("Keccak, lanes and Chunky2048 vectors under each forced backend");
-    for backend in aiootp_core::KeccakBackend::ALL
-        .into_iter()
-        .filter(|b| b.is_available())
-    {
+    for backend in aiootp_core::KeccakBackend::ALL {
+        // A backend the CPU lacks: only the core tests, which check that
+        // the override is refused and the best available one chosen.
+        let suites = if backend.is_available() { 3 } else { 1 };
         for args in [
             &[
                 "test",
@@ -79,7 +79,10 @@ pub fn main(args: &[String]) -> Result<(), String> {
                 "vectors",
                 "chunky2048",
             ][..],
-        ] {
+        ]
+        .into_iter()
+        .take(suites)
+        {
             let status = std::process::Command::new("cargo")
                 .args(args)
                 .env(aiootp_core::KECCAK_BACKEND_ENV, backend.name())

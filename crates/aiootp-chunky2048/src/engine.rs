@@ -31,24 +31,22 @@ impl Keystream {
             odd[i] = pair[1];
         }
         let (l, r) = out.split_at_mut(BLOCKSIZE / 2);
-        if !pairs_pay() {
+        if pairs_pay() {
+            // Left and right are independent: one four-lane call each for
+            // their absorb and their digest.
+            absorb_with_digests(
+                &mut [&mut self.left, &mut self.right],
+                &[&even, &odd],
+                SHAKE_128_BLOCKSIZE,
+                &mut [l, r],
+                BLOCKSIZE / 2,
+            );
+        } else {
             self.left.update(&even);
             self.right.update(&odd);
-            even.zeroize();
-            odd.zeroize();
             self.left.digest_into(l);
             self.right.digest_into(r);
-            return;
         }
-        // Left and right are independent: one four-lane call each for
-        // their absorb and their digest (`absorb_with_digests`).
-        absorb_with_digests(
-            &mut [&mut self.left, &mut self.right],
-            &[&even, &odd],
-            SHAKE_128_BLOCKSIZE,
-            &mut [l, r],
-            BLOCKSIZE / 2,
-        );
         even.zeroize();
         odd.zeroize();
     }
@@ -313,12 +311,17 @@ impl Engine<Open> {
             self.open_block(crate::block::as_block(first));
             body = rest;
         }
-        let mut digests = Zeroizing::new(vec![0u8; (PIPELINE_BLOCKS + 1) * SHAKE_128_BLOCKSIZE]);
-        let mut ratchets = Zeroizing::new(vec![0u8; PIPELINE_BLOCKS * SEED_KDF_DOUBLE_BLOCKSIZE]);
-        let mut even = Zeroizing::new(vec![0u8; PIPELINE_BLOCKS * SHAKE_128_BLOCKSIZE]);
-        let mut odd = Zeroizing::new(vec![0u8; PIPELINE_BLOCKS * SHAKE_128_BLOCKSIZE]);
-        let mut keys = Zeroizing::new(vec![0u8; PIPELINE_BLOCKS * BLOCKSIZE]);
-        for round in body.chunks_mut(PIPELINE_BLOCKS * BLOCKSIZE) {
+        // Buffers for one round, no larger than the message needs.
+        let most = PIPELINE_BLOCKS.min(body.len() / BLOCKSIZE);
+        if most == 0 {
+            return;
+        }
+        let mut digests = Zeroizing::new(vec![0u8; (most + 1) * SHAKE_128_BLOCKSIZE]);
+        let mut ratchets = Zeroizing::new(vec![0u8; most * SEED_KDF_DOUBLE_BLOCKSIZE]);
+        let mut even = Zeroizing::new(vec![0u8; most * SHAKE_128_BLOCKSIZE]);
+        let mut odd = Zeroizing::new(vec![0u8; most * SHAKE_128_BLOCKSIZE]);
+        let mut keys = Zeroizing::new(vec![0u8; most * BLOCKSIZE]);
+        for round in body.chunks_mut(most * BLOCKSIZE) {
             let n = round.len() / BLOCKSIZE;
             // D_{j-1} first, then the MAC over this round's ciphertext.
             digests[..SHAKE_128_BLOCKSIZE].copy_from_slice(&self.shmac.current);

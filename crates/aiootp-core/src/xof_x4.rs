@@ -81,25 +81,9 @@ impl Shake128x4 {
         let mut at = 0;
         while at < len {
             let take = (RATE - self.pos).min(len - at);
-            if self.pos.is_multiple_of(8) && take.is_multiple_of(8) {
-                let w0 = self.pos / 8;
-                for (j, d) in data.iter().enumerate() {
-                    if let Some(d) = d {
-                        for (k, word) in d[at..at + take].chunks_exact(8).enumerate() {
-                            let mut b = [0u8; 8];
-                            b.copy_from_slice(word);
-                            self.state[w0 + k][j] ^= u64::from_le_bytes(b);
-                        }
-                    }
-                }
-            } else {
-                for (j, d) in data.iter().enumerate() {
-                    if let Some(d) = d {
-                        for (k, byte) in d[at..at + take].iter().enumerate() {
-                            let p = self.pos + k;
-                            self.state[p / 8][j] ^= u64::from(*byte) << (8 * (p % 8));
-                        }
-                    }
+            for (j, d) in data.iter().enumerate() {
+                if let Some(d) = d {
+                    xor_column(&mut self.state, j, self.pos, &d[at..at + take]);
                 }
             }
             self.pos += take;
@@ -128,10 +112,7 @@ impl Shake128x4 {
             let take = RATE.min(len - at);
             for (j, o) in out.iter_mut().enumerate() {
                 if let Some(o) = o {
-                    for (k, chunk) in o[at..at + take].chunks_mut(8).enumerate() {
-                        let word = copy.state[k][j].to_le_bytes();
-                        chunk.copy_from_slice(&word[..chunk.len()]);
-                    }
+                    read_column(&copy.state, j, &mut o[at..at + take]);
                 }
             }
             at += take;
@@ -278,13 +259,11 @@ impl Lanes<'_, '_> {
             if self.busy[s].is_none()
                 && let Some((mut state, job)) = self.waiting.0.pop_front()
             {
-                {
-                    for (i, w) in state.iter().enumerate() {
-                        self.x4[i][s] = *w;
-                    }
-                    state.zeroize();
-                    self.busy[s] = Some(job);
+                for (i, w) in state.iter().enumerate() {
+                    self.x4[i][s] = *w;
                 }
+                state.zeroize();
+                self.busy[s] = Some(job);
             }
         }
     }
