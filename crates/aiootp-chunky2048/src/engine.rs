@@ -6,7 +6,7 @@ use crate::block::{Block, fixed, xor_in_place};
 use crate::constants::*;
 use crate::error::{Error, Result};
 use crate::kdf::{KeyAadBundle, block_id_state};
-use aiootp_core::{Shake128, absorb_with_digests};
+use aiootp_core::{Shake128, Shake128x4, absorb_with_digests};
 use core::marker::PhantomData;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -298,23 +298,45 @@ impl Engine<Open> {
     /// side; a chain of about 3.5 four-lane Keccak calls per block instead
     /// of 9.5 permutations. Property test `pipelined_open_is_block_by_block`.
     pub fn open_blocks(&mut self, body: &mut [u8]) {
+        let _ = self.open_blocks_checked(body, &mut |blocks, _| blocks.len() / BLOCKSIZE);
+    }
+
+    /// [`Self::open_blocks`] with a check before any block is opened: for
+    /// each run of ciphertext blocks (a prefix of what is left of `body`),
+    /// `accept(ciphertexts, digests)` gets the blocks and, for each, the
+    /// StreamHMAC digest `D_{j-1}` before it (168 bytes a block: what its
+    /// block id is keyed by), and returns how many of them, from the first,
+    /// may be opened. The first refused block stops the opening: it and
+    /// everything after it stay ciphertext, and the engine is as if only
+    /// the accepted blocks had been given. Returns how many were opened.
+    ///
+    /// The streams check their packets' block ids this way, so the ids of
+    /// a whole buffer are computed in lanes (property test
+    /// `checked_open_stops_at_the_first_refused_block`).
+    pub fn open_blocks_checked(
+        &mut self,
+        body: &mut [u8],
+        accept: &mut dyn FnMut(&[u8], &[u8]) -> usize,
+    ) -> usize {
         let whole = body.len() - body.len() % BLOCKSIZE;
         let mut body = &mut body[..whole];
-        if !pipeline_pays() {
-            for block in body.chunks_exact_mut(BLOCKSIZE) {
+        let mut opened = 0;
+        if !pipeline_pays() || self.blocks == 0 {
+            let one_by_one = if pipeline_pays() { BLOCKSIZE } else { whole };
+            let (head, rest) = body.split_at_mut(one_by_one.min(whole));
+            for block in head.chunks_exact_mut(BLOCKSIZE) {
+                if accept(block, &self.shmac.current[..]) == 0 {
+                    return opened;
+                }
                 self.open_block(crate::block::as_block(block));
+                opened += 1;
             }
-            return;
-        }
-        if self.blocks == 0 && !body.is_empty() {
-            let (first, rest) = body.split_at_mut(BLOCKSIZE);
-            self.open_block(crate::block::as_block(first));
             body = rest;
         }
         // Buffers for one round, no larger than the message needs.
         let most = PIPELINE_BLOCKS.min(body.len() / BLOCKSIZE);
         if most == 0 {
-            return;
+            return opened;
         }
         let mut digests = Zeroizing::new(vec![0u8; (most + 1) * SHAKE_128_BLOCKSIZE]);
         let mut ratchets = Zeroizing::new(vec![0u8; most * SEED_KDF_DOUBLE_BLOCKSIZE]);
@@ -324,14 +346,23 @@ impl Engine<Open> {
         for round in body.chunks_mut(most * BLOCKSIZE) {
             let n = round.len() / BLOCKSIZE;
             // D_{j-1} first, then the MAC over this round's ciphertext.
+            // The MAC runs on a copy until the round is accepted.
             digests[..SHAKE_128_BLOCKSIZE].copy_from_slice(&self.shmac.current);
+            let mut mac = self.shmac.mac.clone();
             absorb_with_digests(
-                &mut [&mut self.shmac.mac],
+                &mut [&mut mac],
                 &[round],
                 BLOCKSIZE,
                 &mut [&mut digests[SHAKE_128_BLOCKSIZE..(n + 1) * SHAKE_128_BLOCKSIZE]],
                 SHAKE_128_BLOCKSIZE,
             );
+            let accepted = accept(round, &digests[..n * SHAKE_128_BLOCKSIZE]).min(n);
+            if accepted < n {
+                // Rare (a forged packet): open the accepted prefix afresh.
+                let (good, _) = round.split_at_mut(accepted * BLOCKSIZE);
+                return opened + self.open_blocks_checked(good, &mut |b, _| b.len() / BLOCKSIZE);
+            }
+            self.shmac.mac = mac;
             // R_j = seed.update(D_{j-1}).digest(336).
             let ratchets = &mut ratchets[..n * SEED_KDF_DOUBLE_BLOCKSIZE];
             absorb_with_digests(
@@ -379,7 +410,9 @@ impl Engine<Open> {
             self.last_key[..half].copy_from_slice(&left_keys[(n - 1) * half..]);
             self.last_key[half..].copy_from_slice(&right_keys[(n - 1) * half..]);
             self.blocks += n as u64;
+            opened += n;
         }
+        opened
     }
 
     /// Decrypts one block in place; the ciphertext is MACed before any
@@ -440,6 +473,61 @@ pub fn block_id(
     Ok(out)
 }
 
+/// The `size`-byte block ids of equal blocks of 256 bytes, block `j` under
+/// the 168-byte digest at `digests[168 j..]`, into `out[size j..]`: what
+/// [`block_id`] gives for each, four at a time in lanes where a vector
+/// backend exists (the ids are independent of each other).
+///
+/// # Errors
+/// [`Error::InvalidBlockIdSize`] outside 16..=32.
+pub(crate) fn block_ids_into(
+    digests: &[u8],
+    aad: &[u8],
+    blocks: &[u8],
+    size: usize,
+    out: &mut [u8],
+) -> Result<()> {
+    if !(MIN_BLOCK_ID_BYTES..=MAX_BLOCK_ID_BYTES).contains(&size) {
+        return Err(Error::InvalidBlockIdSize { size });
+    }
+    let n = blocks.len() / BLOCKSIZE;
+    let digest =
+        |j: usize| -> &[u8] { &digests[j * SHAKE_128_BLOCKSIZE..(j + 1) * SHAKE_128_BLOCKSIZE] };
+    let block = |j: usize| -> &[u8] { &blocks[j * BLOCKSIZE..(j + 1) * BLOCKSIZE] };
+    let base = block_id_state();
+    let lanes = if pipeline_pays() && n > 1 {
+        Shake128x4::from_lanes([base; 4])
+    } else {
+        None
+    };
+    let Some(lanes) = lanes else {
+        for (j, o) in out[..n * size].chunks_exact_mut(size).enumerate() {
+            let mut d = [0u8; SHAKE_128_BLOCKSIZE];
+            d.copy_from_slice(digest(j));
+            o.copy_from_slice(&block_id(&d, aad, block(j), size)?[..size]);
+            d.zeroize();
+        }
+        return Ok(());
+    };
+    // Everything between the digest and the block is the same for all.
+    let mut middle = Vec::with_capacity(17 + aad.len());
+    middle.push(u8::try_from(size).unwrap_or(u8::MAX));
+    middle.extend_from_slice(&(aad.len() as u64).to_be_bytes());
+    middle.extend_from_slice(aad);
+    middle.extend_from_slice(&(BLOCKSIZE as u64).to_be_bytes());
+    for (g, group) in out[..n * size].chunks_mut(4 * size).enumerate() {
+        let used = group.len() / size;
+        let at = |k: usize| (k < used).then_some(g * 4 + k);
+        let mut x = lanes.clone();
+        x.update(core::array::from_fn(|k| at(k).map(digest)));
+        x.update(core::array::from_fn(|k| at(k).map(|_| &middle[..])));
+        x.update(core::array::from_fn(|k| at(k).map(block)));
+        let mut outs = group.chunks_exact_mut(size);
+        x.digest_into(core::array::from_fn(|_| outs.next()));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 #[allow(clippy::cast_possible_truncation)] // test bytes from `i % 256`
 mod tests {
@@ -481,6 +569,64 @@ mod tests {
             prop_assert_eq!(piped.last_keystream(), one.last_keystream());
             prop_assert_eq!(piped.shmac.previous, one.shmac.previous);
             prop_assert_eq!(piped.finalize(), one.finalize());
+        }
+
+        #[test]
+        fn checked_open_stops_at_the_first_refused_block(
+            key in proptest::collection::vec(any::<u8>(), 64..200),
+            blocks in 1usize..90,
+            refuse in 0usize..100,
+            seed in any::<u8>(),
+        ) {
+            let body: Vec<u8> = (0..blocks * BLOCKSIZE).map(|i| ((i * 13 + i / 256) % 256) as u8 ^ seed).collect();
+            // Block by block: the digest D_{j-1} each block is checked under.
+            let mut one = opener(&key, b"aad");
+            let mut want = body.clone();
+            let mut want_digests = Vec::new();
+            for b in want.chunks_exact_mut(BLOCKSIZE).take(refuse) {
+                want_digests.extend_from_slice(one.shmac_digest());
+                one.open_block(crate::block::as_block(b));
+            }
+            let stop = refuse.min(blocks);
+            let mut checked = opener(&key, b"aad");
+            let mut got = body.clone();
+            let mut seen = 0;
+            let mut seen_digests = Vec::new();
+            let opened = checked.open_blocks_checked(&mut got, &mut |b, d| {
+                let k = b.len() / BLOCKSIZE;
+                assert_eq!(d.len(), k * SHAKE_128_BLOCKSIZE);
+                assert_eq!(b, &body[seen * BLOCKSIZE..(seen + k) * BLOCKSIZE]);
+                let good = k.min(stop - seen);
+                seen_digests.extend_from_slice(&d[..good * SHAKE_128_BLOCKSIZE]);
+                seen += good;
+                good
+            });
+            prop_assert_eq!(opened, stop);
+            prop_assert_eq!(&seen_digests, &want_digests);
+            prop_assert_eq!(&got[..stop * BLOCKSIZE], &want[..stop * BLOCKSIZE]);
+            prop_assert_eq!(&got[stop * BLOCKSIZE..], &body[stop * BLOCKSIZE..]);
+            prop_assert_eq!(checked.blocks(), one.blocks());
+            prop_assert_eq!(checked.shmac_digest(), one.shmac_digest());
+            prop_assert_eq!(checked.shmac.previous, one.shmac.previous);
+            prop_assert_eq!(checked.finalize(), one.finalize());
+        }
+
+        #[test]
+        fn block_ids_in_lanes_are_block_ids(
+            blocks in 0usize..11,
+            aad in proptest::collection::vec(any::<u8>(), 0..400),
+            size in 16usize..=32,
+            seed in any::<u8>(),
+        ) {
+            let digests: Vec<u8> = (0..blocks * SHAKE_128_BLOCKSIZE).map(|i| (i * 31 % 251) as u8 ^ seed).collect();
+            let body: Vec<u8> = (0..blocks * BLOCKSIZE).map(|i| (i * 7 % 253) as u8 ^ seed).collect();
+            let mut got = vec![0u8; blocks * size];
+            block_ids_into(&digests, &aad, &body, size, &mut got).unwrap();
+            for j in 0..blocks {
+                let d: [u8; SHAKE_128_BLOCKSIZE] = fixed(&digests[j * SHAKE_128_BLOCKSIZE..(j + 1) * SHAKE_128_BLOCKSIZE]);
+                let want = block_id(&d, &aad, &body[j * BLOCKSIZE..(j + 1) * BLOCKSIZE], size).unwrap();
+                prop_assert_eq!(&got[j * size..(j + 1) * size], &want[..size]);
+            }
         }
     }
 }

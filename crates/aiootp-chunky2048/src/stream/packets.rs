@@ -8,7 +8,7 @@
 use crate::block::{as_block, fixed};
 use crate::cipher::Chunky2048;
 use crate::constants::*;
-use crate::engine::{Opener, Sealer};
+use crate::engine::{Opener, Sealer, block_ids_into};
 use crate::error::{Error, Result};
 use crate::message::{
     MessageRandomness, check_ttl, padding_size, timestamp_of, unpadded_len, write_end_padding,
@@ -404,16 +404,47 @@ impl DecipherStream {
         if data.is_empty() || !data.len().is_multiple_of(PACKETSIZE) {
             return Err(Error::InvalidBufferSize { len: data.len() });
         }
-        for (packet_index, packet) in data.chunks_exact(PACKETSIZE).enumerate() {
-            let (id, ciphertext) = packet.split_at(BLOCK_ID_BYTES);
-            let mut block: [u8; BLOCKSIZE] = fixed(ciphertext);
-            let expected = self.engine.block_id(&block, &self.aad, BLOCK_ID_BYTES)?;
-            if !bytes_are_equal(&expected[..BLOCK_ID_BYTES], id) {
-                return Err(Error::InvalidBlockId { packet_index });
-            }
-            self.engine.open_block(&mut block);
+        let n = data.len() / PACKETSIZE;
+        let mut body = Zeroizing::new(vec![0u8; n * BLOCKSIZE]);
+        for (block, packet) in body
+            .chunks_exact_mut(BLOCKSIZE)
+            .zip(data.chunks_exact(PACKETSIZE))
+        {
+            block.copy_from_slice(&packet[BLOCK_ID_BYTES..]);
+        }
+        // The ids of a run of packets are computed together (in lanes),
+        // each checked before its block is opened.
+        let aad = &self.aad;
+        let mut checked = 0;
+        let mut failure = None;
+        let opened = self
+            .engine
+            .open_blocks_checked(&mut body, &mut |blocks, digests| {
+                let k = blocks.len() / BLOCKSIZE;
+                let mut ids = vec![0u8; k * BLOCK_ID_BYTES];
+                if let Err(e) = block_ids_into(digests, aad, blocks, BLOCK_ID_BYTES, &mut ids) {
+                    failure = Some(e);
+                    return 0;
+                }
+                let sent = |j: usize| {
+                    let at = (checked + j) * PACKETSIZE;
+                    &data[at..at + BLOCK_ID_BYTES]
+                };
+                let good = (0..k)
+                    .take_while(|&j| {
+                        bytes_are_equal(&ids[j * BLOCK_ID_BYTES..][..BLOCK_ID_BYTES], sent(j))
+                    })
+                    .count();
+                checked += good;
+                good
+            });
+        for block in body[..opened * BLOCKSIZE].chunks_exact(BLOCKSIZE) {
             self.queue.push_back(Zeroizing::new(block.to_vec()));
-            block.zeroize();
+        }
+        if opened < n {
+            return Err(failure.unwrap_or(Error::InvalidBlockId {
+                packet_index: opened,
+            }));
         }
         Ok(self)
     }
