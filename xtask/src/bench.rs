@@ -1,10 +1,14 @@
 //! `cargo xtask bench [--json PATH] [--quick] [--no-reference] [--no-memory]`.
 //!
-//! Measures, in one run: the time of one `Keccak-f[1600]` permutation of the
-//! backend the cipher uses; Rust throughput per op and size; the bound
+//! Measures, in one run: Rust throughput per op and size; the bound
 //! `size / (P · t_perm)` from the exact permutation count P of the message
-//! (spec chunky2048 §12); and the reference's throughput, timed the same way
-//! by `shared/kat/bench_chunky2048.py`. MB = 10^6 bytes.
+//! (spec chunky2048 §12) and the scalar permutation's `t_perm`; and the
+//! reference's throughput, timed the same way as
+//! `shared/kat/bench_chunky2048.py` (whose ops `xtask/py/bench_pairs.py`
+//! runs one sample at a time). The machine is shared, so every row is
+//! measured in interleaved pairs — `t_perm`, Rust, reference, then again —
+//! and reports the median of the per-pair ratios with their min and max.
+//! MB = 10^6 bytes.
 
 use crate::util;
 use aiootp_chunky2048::stream::{DecryptReader, EncryptWriter};
@@ -23,6 +27,11 @@ const OPS: &[&str] = &[
     "stream_encrypt",
     "stream_decrypt",
 ];
+/// Batches: `bytes_encrypt_many` / `bytes_decrypt_many` of this many
+/// messages of one size, on one thread.
+const BATCH_OPS: &[&str] = &["batch_encrypt", "batch_decrypt"];
+const BATCH_SIZES: &[usize] = &[64, 1024];
+const BATCH: usize = 1000;
 const ENC_CHUNK: usize = 1 << 20;
 const DEC_PACKETS: usize = 4096;
 const KEY_LEN: usize = 64;
@@ -80,7 +89,6 @@ pub fn main(args: &[String]) -> Result<(), String> {
         SIZES.to_vec()
     };
     let min_time = Duration::from_millis(if o.quick { 100 } else { 500 });
-    let samples = if o.quick { 1 } else { 3 };
 
     let perm_ns = permutation_ns(if o.quick { 200_000 } else { 2_000_000 });
     let crate_ns = keccak_crate_ns(if o.quick { 200_000 } else { 2_000_000 });
@@ -89,39 +97,62 @@ pub fn main(args: &[String]) -> Result<(), String> {
         aiootp_core::internal::backend_name()
     );
     let x4 = keccak_x4_rows(if o.quick { 50_000 } else { 500_000 });
-    let reference = if o.reference && o.cipher {
-        reference_rows(&sizes, min_time, samples)?
+    let mut reference = if o.reference && o.cipher {
+        Some(Reference::start()?)
     } else {
-        Vec::new()
+        None
     };
-
+    let pairs = if o.quick { 5 } else { 7 };
+    let forced = std::env::var_os(aiootp_core::KECCAK_BACKEND_ENV).is_some();
+    let backend = format!("{}-x4", aiootp_core::keccak_backend().name());
     println!(
-        "{:<15} {:>10} {:>11} {:>11} {:>8} {:>13} {:>9}",
-        "op", "size", "rust MB/s", "bound MB/s", "of bound", "reference MB/s", "vs ref"
+        "{pairs} interleaved pairs a row (t_perm, Rust, reference); medians of per-pair ratios [min-max]"
+    );
+    println!(
+        "{:<15} {:>9} {:>10} {:>10} {:>20} {:>10} {:>20}",
+        "op", "size", "rust MB/s", "bound MB/s", "of bound", "ref MB/s", "vs reference"
     );
     let mut rows = Vec::new();
-    let ops: &[&str] = if o.cipher { OPS } else { &[] };
-    for op in ops {
-        for &size in &sizes {
-            let rust = measure(op, size, min_time, samples)?;
-            let bound = size as f64 / (permutations(op, size) as f64 * perm_ns * 1e-9) / 1e6;
-            let reference_mb_s = reference
-                .iter()
-                .find(|r| r["op"] == *op && r["size"].as_u64() == Some(size as u64))
-                .and_then(|r| r["reference_mb_s"].as_f64());
-            println!(
-                "{:<15} {:>10} {:>11.2} {:>11.2} {:>8.3} {:>13} {:>9}",
-                op,
-                size,
-                rust,
-                bound,
-                rust / bound,
-                reference_mb_s.map_or("-".into(), |r| format!("{r:.2}")),
-                reference_mb_s.map_or("-".into(), |r| format!("{:.2}x", rust / r)),
-            );
-            rows.push(json!({"op": op, "size": size, "rust_mb_s": rust, "bound_mb_s": bound,
-                             "reference_mb_s": reference_mb_s, "permutations": permutations(op, size)}));
+    let mut cases: Vec<(&str, usize)> = Vec::new();
+    if o.cipher {
+        for op in OPS {
+            cases.extend(sizes.iter().map(|&s| (*op, s)));
         }
+        for op in BATCH_OPS {
+            cases.extend(BATCH_SIZES.iter().map(|&s| (*op, s)));
+        }
+    }
+    for (op, size) in cases {
+        let row = measure(op, size, min_time, pairs, reference.as_mut())?;
+        let range = |v: &Spread| format!("{:.2} [{:.2}-{:.2}]", v.median, v.min, v.max);
+        println!(
+            "{:<15} {:>9} {:>10.2} {:>10.2} {:>20} {:>10} {:>20}",
+            op,
+            size,
+            row.rust_mb_s.median,
+            row.bound_mb_s.median,
+            range(&row.of_bound),
+            row.reference_mb_s
+                .as_ref()
+                .map_or("-".into(), |r| format!("{:.2}", r.median)),
+            row.vs_reference.as_ref().map_or("-".into(), range),
+        );
+        let messages = messages_per_op(op);
+        rows.push(
+            json!({"op": op, "size": size, "messages": messages, "threads": 1,
+            "rust_mb_s": row.rust_mb_s.median, "bound_mb_s": row.bound_mb_s.median,
+            "reference_mb_s": row.reference_mb_s.as_ref().map(|r| r.median),
+            "reference_op": reference_op(op),
+            "rust_s": row.rust_s, "reference_s": row.reference_s,
+            "of_bound": row.of_bound.median, "of_bound_min": row.of_bound.min,
+            "of_bound_max": row.of_bound.max,
+            "ratio": row.vs_reference.as_ref().map(|r| r.median),
+            "ratio_min": row.vs_reference.as_ref().map(|r| r.min),
+            "ratio_max": row.vs_reference.as_ref().map(|r| r.max),
+            "perm_ns": row.perm_ns.median, "pairs": pairs, "backend": backend,
+            "single_state": aiootp_core::internal::backend_name(), "forced": forced,
+            "permutations": permutations(op, size)}),
+        );
     }
     let passcrypt_rows = if o.passcrypt {
         crate::bench_passcrypt::rows(perm_ns, o.reference, o.quick)?
@@ -237,8 +268,65 @@ fn permutations(op: &str, size: usize) -> u64 {
     f + 8 * n + (256 * n) / 168 + block_ids
 }
 
-/// Median MB/s over `samples` runs of `n` messages, `n` chosen so a run takes `min_time`.
-fn measure(op: &str, size: usize, min_time: Duration, samples: usize) -> Result<f64, String> {
+/// The median, min and max of a row's per-pair values.
+struct Spread {
+    median: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Spread {
+    fn of(mut v: Vec<f64>) -> Self {
+        v.sort_by(f64::total_cmp);
+        Self {
+            median: v[v.len() / 2],
+            min: v[0],
+            max: v[v.len() - 1],
+        }
+    }
+}
+
+/// One measured row.
+struct Row {
+    rust_mb_s: Spread,
+    bound_mb_s: Spread,
+    perm_ns: Spread,
+    of_bound: Spread,
+    reference_mb_s: Option<Spread>,
+    vs_reference: Option<Spread>,
+    /// Median seconds per message.
+    rust_s: f64,
+    reference_s: Option<f64>,
+}
+
+/// Messages per timed repetition of `op`.
+fn messages_per_op(op: &str) -> usize {
+    if op.starts_with("batch") { BATCH } else { 1 }
+}
+
+/// The reference op a row is compared with (it has no batch API: a batch
+/// row compares with its messages one by one).
+fn reference_op(op: &str) -> &str {
+    match op {
+        "batch_encrypt" => "bytes_encrypt",
+        "batch_decrypt" => "bytes_decrypt",
+        other => other,
+    }
+}
+
+/// Permutations per `t_perm` sample of a pair (about 6 ms).
+const PERM_SAMPLE: u32 = 20_000;
+
+/// One row in `pairs` interleaved pairs: each pair times `t_perm`, then
+/// `n` Rust repetitions, then the reference's (`n` chosen per side so a
+/// sample takes at least `min_time`).
+fn measure(
+    op: &str,
+    size: usize,
+    min_time: Duration,
+    pairs: usize,
+    mut reference: Option<&mut Reference>,
+) -> Result<Row, String> {
     let key = aiootp_core::token_bytes(KEY_LEN).map_err(|e| e.to_string())?;
     let data = aiootp_core::token_bytes(size).map_err(|e| e.to_string())?;
     let input = prepare(op, &key, &data)?;
@@ -251,16 +339,111 @@ fn measure(op: &str, size: usize, min_time: Duration, samples: usize) -> Result<
         let scale = (min_time.as_secs_f64() / t.as_secs_f64().max(1e-9) * 1.2).ceil() as usize;
         n = (n * scale.clamp(2, 100)).max(n + 1);
     }
-    let mut times: Vec<f64> = (0..samples)
-        .map(|_| time_n(op, &key, &data, &input, n).map(|d| d.as_secs_f64()))
-        .collect::<Result<_, _>>()?;
-    times.sort_by(f64::total_cmp);
-    Ok(size as f64 * n as f64 / times[times.len() / 2] / 1e6)
+    let ref_n = match reference.as_deref_mut() {
+        Some(r) => Some(r.prepare(reference_op(op), size, min_time)?),
+        None => None,
+    };
+    let messages = (n * messages_per_op(op)) as f64;
+    let p = permutations(op, size) as f64;
+    let scalar = aiootp_core::internal::scalar_f1600_fn();
+    let (mut rust, mut bound, mut perm, mut of_bound, mut refs, mut vs) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let mut rust_secs = vec![];
+    let mut ref_secs = vec![];
+    for _ in 0..pairs {
+        let perm_ns = time_permutation(scalar, PERM_SAMPLE);
+        let t = time_n(op, &key, &data, &input, n)?.as_secs_f64();
+        let mb_s = size as f64 * messages / t / 1e6;
+        let b = size as f64 / (p * perm_ns * 1e-9) / 1e6;
+        rust.push(mb_s);
+        bound.push(b);
+        perm.push(perm_ns);
+        of_bound.push(mb_s / b);
+        rust_secs.push(t / messages);
+        if let (Some(r), Some(rn)) = (reference.as_deref_mut(), ref_n) {
+            let rt = r.run(reference_op(op), size, rn)?;
+            let ref_mb_s = size as f64 * rn as f64 / rt / 1e6;
+            refs.push(ref_mb_s);
+            vs.push(mb_s / ref_mb_s);
+            ref_secs.push(rt / rn as f64);
+        }
+    }
+    let has_ref = !refs.is_empty();
+    Ok(Row {
+        rust_mb_s: Spread::of(rust),
+        bound_mb_s: Spread::of(bound),
+        perm_ns: Spread::of(perm),
+        of_bound: Spread::of(of_bound),
+        rust_s: Spread::of(rust_secs).median,
+        reference_s: has_ref.then(|| Spread::of(ref_secs).median),
+        reference_mb_s: has_ref.then(|| Spread::of(refs)),
+        vs_reference: has_ref.then(|| Spread::of(vs)),
+    })
+}
+
+/// The reference, one timed sample per request (`xtask/py/bench_pairs.py`).
+struct Reference {
+    child: std::process::Child,
+    input: std::process::ChildStdin,
+    output: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl Reference {
+    fn start() -> Result<Self, String> {
+        let python = util::reference_python()?;
+        let mut child = Command::new(python)
+            .arg(util::root().join("xtask/py/bench_pairs.py"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("starting the reference: {e}"))?;
+        let input = child.stdin.take().ok_or("no stdin")?;
+        let output = std::io::BufReader::new(child.stdout.take().ok_or("no stdout")?);
+        Ok(Self {
+            child,
+            input,
+            output,
+        })
+    }
+
+    fn ask(&mut self, request: &Value) -> Result<Value, String> {
+        use std::io::BufRead;
+        writeln!(self.input, "{request}").map_err(|e| format!("reference: {e}"))?;
+        let mut line = String::new();
+        self.output
+            .read_line(&mut line)
+            .map_err(|e| format!("reference: {e}"))?;
+        serde_json::from_str(&line).map_err(|e| format!("reference replied {line:?}: {e}"))
+    }
+
+    fn prepare(&mut self, op: &str, size: usize, min_time: Duration) -> Result<usize, String> {
+        let v =
+            self.ask(&json!({"prepare": op, "size": size, "min_seconds": min_time.as_secs_f64()}))?;
+        v["n"]
+            .as_u64()
+            .map(|n| n as usize)
+            .ok_or_else(|| format!("reference: no n in {v}"))
+    }
+
+    fn run(&mut self, op: &str, size: usize, n: usize) -> Result<f64, String> {
+        let v = self.ask(&json!({"run": op, "size": size, "n": n}))?;
+        v["seconds"]
+            .as_f64()
+            .ok_or_else(|| format!("reference: no seconds in {v}"))
+    }
+}
+
+impl Drop for Reference {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 enum Input {
     None,
     Ciphertext(Vec<u8>),
+    Batch(Chunky2048, Vec<Vec<u8>>),
     Stream {
         salt: [u8; 16],
         iv: [u8; 16],
@@ -273,6 +456,26 @@ fn prepare(op: &str, key: &[u8], data: &[u8]) -> Result<Input, String> {
     let e = |e: aiootp_chunky2048::Error| e.to_string();
     Ok(match op {
         "bytes_decrypt" => Input::Ciphertext(bytes_encrypt(data, key, b"").map_err(e)?),
+        "batch_encrypt" | "batch_decrypt" => {
+            let cipher = Chunky2048::new(key).map_err(e)?;
+            let plain: Vec<Vec<u8>> = (0..BATCH)
+                .map(|i| {
+                    let mut m = data.to_vec();
+                    m.iter_mut()
+                        .take(8)
+                        .zip(i.to_le_bytes())
+                        .for_each(|(d, b)| *d ^= b);
+                    m
+                })
+                .collect();
+            let items: Vec<(&[u8], &[u8])> = plain.iter().map(|m| (&m[..], &b""[..])).collect();
+            let msgs = if op == "batch_decrypt" {
+                cipher.bytes_encrypt_many(&items).map_err(e)?
+            } else {
+                plain
+            };
+            Input::Batch(cipher, msgs)
+        }
         "stream_decrypt" => {
             let (salt, iv, packets, tag) = stream_encrypt(key, data)?;
             Input::Stream {
@@ -316,6 +519,16 @@ fn time_n(op: &str, key: &[u8], data: &[u8], input: &Input, n: usize) -> Result<
             ("bytes_encrypt", _) => {
                 std::hint::black_box(bytes_encrypt(data, key, b"").map_err(e)?);
             }
+            ("batch_encrypt", Input::Batch(cipher, msgs)) => {
+                let items: Vec<(&[u8], &[u8])> = msgs.iter().map(|m| (&m[..], &b""[..])).collect();
+                std::hint::black_box(cipher.bytes_encrypt_many(&items).map_err(e)?);
+            }
+            ("batch_decrypt", Input::Batch(cipher, msgs)) => {
+                let items: Vec<(&[u8], &[u8])> = msgs.iter().map(|m| (&m[..], &b""[..])).collect();
+                for r in cipher.bytes_decrypt_many(&items, 0) {
+                    std::hint::black_box(r.map_err(e)?);
+                }
+            }
             ("bytes_decrypt", Input::Ciphertext(ct)) => {
                 std::hint::black_box(bytes_decrypt(ct, key, b"", 0).map_err(e)?);
             }
@@ -347,36 +560,6 @@ fn time_n(op: &str, key: &[u8], data: &[u8], input: &Input, n: usize) -> Result<
         }
     }
     Ok(start.elapsed())
-}
-
-fn reference_rows(
-    sizes: &[usize],
-    min_time: Duration,
-    samples: usize,
-) -> Result<Vec<Value>, String> {
-    let python = util::reference_python()?;
-    let out = util::root().join("target/bench-reference.json");
-    let sizes: Vec<String> = sizes.iter().map(ToString::to_string).collect();
-    eprintln!("timing the reference (bench_chunky2048.py)…");
-    let status = Command::new(python)
-        .arg(util::shared().join("kat/bench_chunky2048.py"))
-        .args(["--sizes", &sizes.join(","), "--json"])
-        .arg(&out)
-        .args([
-            "--min-seconds",
-            &min_time.as_secs_f64().to_string(),
-            "--samples",
-            &samples.to_string(),
-        ])
-        .stdout(std::process::Stdio::null())
-        .status()
-        .map_err(|e| e.to_string())?;
-    if !status.success() {
-        return Err(format!("bench_chunky2048.py failed ({status})"));
-    }
-    let v: Value = serde_json::from_slice(&std::fs::read(&out).map_err(|e| e.to_string())?)
-        .map_err(|e| e.to_string())?;
-    Ok(v["rows"].as_array().cloned().unwrap_or_default())
 }
 
 /// Runs the streaming memory check in a child process and returns its peak RSS in MiB.

@@ -1,10 +1,11 @@
 //! The high-level cipher: `bytes_encrypt` / `bytes_decrypt`, tokens and JSON.
 
+use crate::batch;
 use crate::block::as_block;
 use crate::constants::*;
 use crate::engine::{Opener, Sealer};
 use crate::error::{Error, Result};
-use crate::kdf::{KeyAadBundle, KeySchedule};
+use crate::kdf::{KeyAadBundle, KeySchedule, summary};
 use crate::message::{
     Header, MessageRandomness, block_count, check_ttl, timestamp_of, unpadded_len,
     write_end_padding,
@@ -12,7 +13,7 @@ use crate::message::{
 use aiootp_core::{Clock, SystemClock, bytes_are_equal};
 use aiootp_core::{bytes_to_urlsafe, urlsafe_to_bytes};
 use std::sync::Arc;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 /// Chunky2048 under one long-lived key.
 ///
@@ -96,29 +97,117 @@ impl Chunky2048 {
         r: &MessageRandomness,
     ) -> Result<Vec<u8>> {
         let bundle = self.bundle(r.salt, aad, r.iv)?;
-        let n = block_count(data.len());
-        let mut out = vec![0u8; HEADER_BYTES + BLOCKSIZE * n];
-        let (header, body) = out.split_at_mut(HEADER_BYTES);
-        body[..INNER_HEADER_BYTES].copy_from_slice(&r.inner_header());
-        let data_end = INNER_HEADER_BYTES + data.len();
-        body[INNER_HEADER_BYTES..data_end].copy_from_slice(data);
-        write_end_padding(&mut body[data_end..], &r.extra_padding, data.len());
+        let mut out = lay_out(data, r);
         let mut engine = Sealer::new(bundle);
-        for block in body.chunks_exact_mut(BLOCKSIZE) {
+        for block in out[HEADER_BYTES..].chunks_exact_mut(BLOCKSIZE) {
             engine.seal_block(as_block(block));
         }
-        let tag = engine.finalize();
-        header.copy_from_slice(
-            &Header {
-                tag,
-                salt: r.salt,
-                iv: r.iv,
-            }
-            .to_bytes(),
-        );
+        write_header(&mut out, engine.finalize(), r);
         Ok(out)
     }
 
+    /// [`Self::bytes_encrypt`] of many messages, each `(data, aad)`, in
+    /// their order: the randomness of the whole batch comes from one call
+    /// to the OS generator (per 1 MiB drawn) and one clock reading, and
+    /// messages of one block count and aad length are encrypted four at a
+    /// time in the lanes of the four-state Keccak. Each ciphertext is one
+    /// that [`Self::bytes_decrypt`] (and the reference) reads.
+    ///
+    /// # Errors
+    /// [`Error::AadTooLong`] (nothing is encrypted), or [`Error::Core`] if
+    /// the CSPRNG or the clock fails.
+    pub fn bytes_encrypt_many(&self, items: &[(&[u8], &[u8])]) -> Result<Vec<Vec<u8>>> {
+        if let Some((_, aad)) = items.iter().find(|(_, a)| u32::try_from(a.len()).is_err()) {
+            return Err(Error::AadTooLong { len: aad.len() });
+        }
+        let lens: Vec<usize> = items.iter().map(|(d, _)| d.len()).collect();
+        let randomness = MessageRandomness::generate_many(&*self.clock, &lens)?;
+        self.encrypt_many_with(items, &randomness)
+    }
+
+    /// [`Self::bytes_encrypt_many`] with the randomness given.
+    pub(crate) fn encrypt_many_with(
+        &self,
+        items: &[(&[u8], &[u8])],
+        randomness: &[MessageRandomness],
+    ) -> Result<Vec<Vec<u8>>> {
+        let mut out: Vec<Vec<u8>> = Vec::with_capacity(items.len());
+        for ((data, _), r) in items.iter().zip(randomness) {
+            out.push(lay_out(data, r));
+        }
+        let shape = |i: usize| (out[i].len(), items[i].1.len());
+        let mut scratch = batch::Scratch::new();
+        for group in groups(items.len(), shape) {
+            if group.len() == 1 {
+                let i = group[0];
+                let mut engine =
+                    Sealer::new(self.bundle(randomness[i].salt, items[i].1, randomness[i].iv)?);
+                for block in out[i][HEADER_BYTES..].chunks_exact_mut(BLOCKSIZE) {
+                    engine.seal_block(as_block(block));
+                }
+                write_header(&mut out[i], engine.finalize(), &randomness[i]);
+                continue;
+            }
+            let tags = self.run_group(
+                &group,
+                &mut out,
+                |i| (items[i].1, randomness[i].salt, randomness[i].iv),
+                false,
+                &mut scratch,
+            )?;
+            for (k, &i) in group.iter().enumerate() {
+                write_header(&mut out[i], tags[k], &randomness[i]);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs one group of two to four messages of one shape in lockstep:
+    /// `bufs[i]` (for `i` in `group`) holds a whole message (header and
+    /// body); its body is sealed or opened in place. Returns the tags, in
+    /// the group's order.
+    fn run_group<'p>(
+        &self,
+        group: &[usize],
+        bufs: &mut [Vec<u8>],
+        params: impl Fn(usize) -> (&'p [u8], [u8; SALT_BYTES], [u8; IV_BYTES]),
+        open: bool,
+        scratch: &mut batch::Scratch,
+    ) -> Result<Vec<[u8; SHMAC_BYTES]>> {
+        let summaries = group
+            .iter()
+            .map(|&i| {
+                let (aad, salt, iv) = params(i);
+                summary(&salt, aad, &iv)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let lanes: [Option<&[u8]>; batch::LANES] =
+            core::array::from_fn(|j| Some(&summaries[j.min(group.len() - 1)][..]));
+        let Some(bundle) = self.keys.bundles_x4(lanes) else {
+            unreachable!("one summary length per group");
+        };
+        let len = bufs[group[0]].len() - HEADER_BYTES;
+        // The group's buffers are taken out for the run and put back;
+        // unused lanes work on a scratch body and are dropped.
+        let mut lanes: Vec<Vec<u8>> = group
+            .iter()
+            .map(|&i| core::mem::take(&mut bufs[i]))
+            .collect();
+        let mut spare: Vec<Zeroizing<Vec<u8>>> = (group.len()..batch::LANES)
+            .map(|_| Zeroizing::new(vec![0u8; HEADER_BYTES + len]))
+            .collect();
+        let mut bodies = lanes
+            .iter_mut()
+            .map(|b| &mut b[HEADER_BYTES..])
+            .chain(spare.iter_mut().map(|s| &mut s[HEADER_BYTES..]));
+        let bodies: [&mut [u8]; batch::LANES] =
+            core::array::from_fn(|_| bodies.next().unwrap_or_default());
+        let tags = batch::run(bundle, bodies, open, scratch);
+        for (&i, buf) in group.iter().zip(lanes) {
+            bufs[i] = buf;
+        }
+        Ok(tags[..group.len()].to_vec())
+    }
     /// `bytes_decrypt(data, key, aad=aad, ttl=ttl)`. Checks, in the
     /// reference's order: length, tag, then `ttl` (seconds; 0 = no limit).
     /// No plaintext is released unless the tag verifies.
@@ -143,7 +232,21 @@ impl Chunky2048 {
         let bundle = self.bundle(header.salt, aad, header.iv)?;
         let mut engine = Opener::new(bundle);
         engine.open_blocks(&mut data[HEADER_BYTES..]);
-        if !bytes_are_equal(&engine.finalize(), &header.tag) {
+        let tag = engine.finalize();
+        self.release(data, &tag, &header.tag, ttl)
+    }
+
+    /// The end of every decryption: `opened` (header and opened body) is
+    /// released only if `computed` is the sent tag and the ttl holds;
+    /// otherwise it is wiped.
+    fn release(
+        &self,
+        mut data: Vec<u8>,
+        computed: &[u8; SHMAC_BYTES],
+        sent: &[u8; SHMAC_BYTES],
+        ttl: u64,
+    ) -> Result<Vec<u8>> {
+        if !bytes_are_equal(computed, sent) {
             data.zeroize();
             return Err(Error::InvalidShmac);
         }
@@ -157,6 +260,109 @@ impl Chunky2048 {
         data[len..].zeroize();
         data.truncate(len);
         Ok(data)
+    }
+
+    /// [`Self::bytes_decrypt`] of many ciphertexts, each `(ciphertext,
+    /// aad)`, one result per item in their order: a forged, truncated or
+    /// expired message gets its own error and releases nothing, and the
+    /// others decrypt. Ciphertexts of one length and aad length are
+    /// opened four at a time in the lanes of the four-state Keccak.
+    #[must_use]
+    pub fn bytes_decrypt_many(&self, items: &[(&[u8], &[u8])], ttl: u64) -> Vec<Result<Vec<u8>>> {
+        let mut results: Vec<Option<Result<Vec<u8>>>> = Vec::with_capacity(items.len());
+        let mut bufs: Vec<Vec<u8>> = Vec::with_capacity(items.len());
+        let mut headers = Vec::with_capacity(items.len());
+        for (data, aad) in items {
+            let checked = check_ciphertext_len(data.len())
+                .and_then(|()| Header::parse(data))
+                .and_then(|h| {
+                    summary(&h.salt, aad, &h.iv)?;
+                    Ok(h)
+                });
+            match checked {
+                Ok(h) => {
+                    results.push(None);
+                    bufs.push(data.to_vec());
+                    headers.push(Some(h));
+                }
+                Err(e) => {
+                    results.push(Some(Err(e)));
+                    bufs.push(Vec::new());
+                    headers.push(None);
+                }
+            }
+        }
+        let valid: Vec<usize> = (0..items.len()).filter(|&i| headers[i].is_some()).collect();
+        let shape = |k: usize| (bufs[valid[k]].len(), items[valid[k]].1.len());
+        let mut scratch = batch::Scratch::new();
+        for group in groups(valid.len(), shape) {
+            let group: Vec<usize> = group.iter().map(|&k| valid[k]).collect();
+            let params = |i: usize| {
+                let h = headers[i].as_ref().unwrap_or_else(|| unreachable!("valid"));
+                (items[i].1, h.salt, h.iv)
+            };
+            let tags = if group.len() == 1 {
+                let (aad, salt, iv) = params(group[0]);
+                self.bundle(salt, aad, iv).map(|bundle| {
+                    let mut engine = Opener::new(bundle);
+                    engine.open_blocks(&mut bufs[group[0]][HEADER_BYTES..]);
+                    vec![engine.finalize()]
+                })
+            } else {
+                self.run_group(&group, &mut bufs, params, true, &mut scratch)
+            };
+            for (k, &i) in group.iter().enumerate() {
+                let data = core::mem::take(&mut bufs[i]);
+                let sent = headers[i].as_ref().map(|h| h.tag).unwrap_or_default();
+                results[i] = Some(match &tags {
+                    Ok(tags) => self.release(data, &tags[k], &sent, ttl),
+                    // The only error: an aad too long, refused above.
+                    Err(_) => Err(Error::AadTooLong {
+                        len: items[i].1.len(),
+                    }),
+                });
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or(Err(Error::InvalidShmac)))
+            .collect()
+    }
+
+    /// [`Self::make_token`] of many messages: [`Self::bytes_encrypt_many`],
+    /// each ciphertext as a token.
+    ///
+    /// # Errors
+    /// As [`Self::bytes_encrypt_many`].
+    pub fn make_tokens(&self, items: &[(&[u8], &[u8])]) -> Result<Vec<String>> {
+        Ok(self
+            .bytes_encrypt_many(items)?
+            .iter()
+            .map(|ct| bytes_to_urlsafe(ct))
+            .collect())
+    }
+
+    /// [`Self::read_token`] of many tokens, each `(token, aad)`: one
+    /// result per token, as [`Self::bytes_decrypt_many`].
+    #[must_use]
+    pub fn read_tokens(&self, items: &[(&[u8], &[u8])], ttl: u64) -> Vec<Result<Vec<u8>>> {
+        let decoded: Vec<core::result::Result<Vec<u8>, Error>> = items
+            .iter()
+            .map(|(t, _)| urlsafe_to_bytes(t).map_err(Error::InvalidToken))
+            .collect();
+        let good: Vec<usize> = (0..items.len()).filter(|&i| decoded[i].is_ok()).collect();
+        let batch: Vec<(&[u8], &[u8])> = good
+            .iter()
+            .map(|&i| (decoded[i].as_deref().unwrap_or_default(), items[i].1))
+            .collect();
+        let mut opened = self.bytes_decrypt_many(&batch, ttl).into_iter();
+        decoded
+            .into_iter()
+            .map(|d| match d {
+                Ok(_) => opened.next().unwrap_or(Err(Error::InvalidShmac)),
+                Err(e) => Err(e),
+            })
+            .collect()
     }
 
     /// `Chunky2048.make_token(data, aad=aad)`: URL-safe base64 of
@@ -213,6 +419,48 @@ impl Chunky2048 {
         plain.zeroize();
         parsed
     }
+}
+
+/// A whole message buffer for `data`: a zero header, then the body laid
+/// out for sealing (inner header, data, end padding).
+fn lay_out(data: &[u8], r: &MessageRandomness) -> Vec<u8> {
+    let n = block_count(data.len());
+    let mut out = vec![0u8; HEADER_BYTES + BLOCKSIZE * n];
+    let body = &mut out[HEADER_BYTES..];
+    body[..INNER_HEADER_BYTES].copy_from_slice(&r.inner_header());
+    let data_end = INNER_HEADER_BYTES + data.len();
+    body[INNER_HEADER_BYTES..data_end].copy_from_slice(data);
+    write_end_padding(&mut body[data_end..], &r.extra_padding, data.len());
+    out
+}
+
+/// Writes `tag ‖ salt ‖ iv` over the first 64 bytes of `out`.
+fn write_header(out: &mut [u8], tag: [u8; SHMAC_BYTES], r: &MessageRandomness) {
+    out[..HEADER_BYTES].copy_from_slice(
+        &Header {
+            tag,
+            salt: r.salt,
+            iv: r.iv,
+        }
+        .to_bytes(),
+    );
+}
+
+/// The indices `0..n` in groups of at most four of one `shape` (message
+/// length, aad length), each group in index order; where lanes do not pay,
+/// groups of one.
+fn groups<K: Ord>(n: usize, shape: impl Fn(usize) -> K) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&i| shape(i));
+    let size = if batch::lanes_pay() { batch::LANES } else { 1 };
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    for i in order {
+        match out.last_mut() {
+            Some(g) if g.len() < size && shape(g[0]) == shape(i) => g.push(i),
+            _ => out.push(vec![i]),
+        }
+    }
+    out
 }
 
 /// The first check of `bytes_decrypt`: `len - 64` must be a positive
@@ -272,4 +520,75 @@ pub fn json_decrypt<T: serde::de::DeserializeOwned>(
 ) -> Result<T> {
     check_ciphertext_len(data.len())?;
     Chunky2048::new(key)?.json_decrypt(data, aad, ttl)
+}
+
+#[cfg(test)]
+#[allow(clippy::cast_possible_truncation)] // test bytes from `i % 256`
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn randomness(seed: u8, i: usize) -> MessageRandomness {
+        let b = |k: usize| (seed as usize * 31 + i * 7 + k) as u8;
+        MessageRandomness {
+            salt: core::array::from_fn(b),
+            iv: core::array::from_fn(|k| b(k + 16)),
+            timestamp: [0, 1, 2, b(3)],
+            siv_key: core::array::from_fn(|k| b(k + 40)),
+            extra_padding: core::array::from_fn(|k| b(k + 60)),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+        /// Each message of a batch is the one `bytes_encrypt` makes from
+        /// the same randomness, whatever the mix of shapes; and the batch
+        /// decryption opens them all.
+        #[test]
+        fn batches_are_single_messages(
+            sizes in proptest::collection::vec(0usize..700, 0..14),
+            aads in proptest::collection::vec(0usize..3, 14),
+            seed in any::<u8>(),
+        ) {
+            let c = Chunky2048::new(&[seed; 64]).unwrap();
+            let data: Vec<Vec<u8>> = sizes.iter().enumerate().map(|(i, &n)| (0..n).map(|k| (k + i) as u8).collect()).collect();
+            let aad: Vec<Vec<u8>> = aads.iter().map(|&a| vec![b'a'; a * 5]).collect();
+            let items: Vec<(&[u8], &[u8])> = data.iter().zip(&aad).map(|(d, a)| (&d[..], &a[..])).collect();
+            let r: Vec<MessageRandomness> = (0..items.len()).map(|i| randomness(seed, i)).collect();
+            let batch = c.encrypt_many_with(&items, &r).unwrap();
+            for (i, (d, a)) in items.iter().enumerate() {
+                prop_assert_eq!(&batch[i], &c.encrypt_with(d, a, &r[i]).unwrap());
+            }
+            let opened: Vec<(&[u8], &[u8])> = batch.iter().zip(&items).map(|(ct, (_, a))| (&ct[..], *a)).collect();
+            for (i, got) in c.bytes_decrypt_many(&opened, 0).into_iter().enumerate() {
+                prop_assert_eq!(got.unwrap(), items[i].0);
+            }
+        }
+    }
+
+    /// In a batch, a forged, truncated or mis-labelled message gets its own
+    /// error and the others decrypt.
+    #[test]
+    fn forged_batch_members_fail_alone() {
+        let c = Chunky2048::new(&[7; 64]).unwrap();
+        let data: Vec<Vec<u8>> = (0..9).map(|i| vec![i as u8; 100]).collect();
+        let items: Vec<(&[u8], &[u8])> = data.iter().map(|d| (&d[..], &b"aad"[..])).collect();
+        let mut cts = c.bytes_encrypt_many(&items).unwrap();
+        cts[1][200] ^= 1; // a changed ciphertext byte
+        cts[4][5] ^= 0x80; // a changed tag byte
+        cts[6].truncate(300); // truncated
+        let mut opened: Vec<(&[u8], &[u8])> = cts.iter().map(|ct| (&ct[..], &b"aad"[..])).collect();
+        opened[7].1 = b"other"; // another aad
+        let results = c.bytes_decrypt_many(&opened, 0);
+        for (i, r) in results.iter().enumerate() {
+            match i {
+                1 | 4 | 7 => assert!(matches!(r, Err(Error::InvalidShmac)), "{i}: {r:?}"),
+                6 => assert!(
+                    matches!(r, Err(Error::InvalidCiphertextLength { len: 300 })),
+                    "{r:?}"
+                ),
+                _ => assert_eq!(r.as_deref().unwrap(), &data[i][..]),
+            }
+        }
+    }
 }

@@ -6,9 +6,9 @@
 
 use crate::constants::*;
 use crate::error::{Error, Result};
-use aiootp_core::Shake128;
 use aiootp_core::encode_constant;
 use aiootp_core::{PackParams, canonical_pack_into};
+use aiootp_core::{Shake128, Shake128x4};
 use std::sync::OnceLock;
 
 /// The process-wide salted states: seed, left, right, mac, block id.
@@ -100,6 +100,43 @@ impl KeySchedule {
             mac: keyed(&s.mac, SHMAC_PAD),
         })
     }
+}
+
+impl KeySchedule {
+    /// The four states of up to four messages at once, lane `j` for
+    /// `summaries[j]` (the [`summary`] of its salt, aad and iv): lane for
+    /// lane what [`KeyAadBundle::new`] absorbs. The summaries must have
+    /// one length; `None` when the lanes cannot be set up that way.
+    pub(crate) fn bundles_x4(&self, summaries: [Option<&[u8]>; 4]) -> Option<BundleX4> {
+        let len = summaries.iter().flatten().next()?.len();
+        if summaries.iter().flatten().any(|s| s.len() != len) {
+            return None;
+        }
+        let absorb = |base: &Shake128, pad: u8, extra: &[u8]| {
+            let mut x = Shake128x4::from_lanes([base; 4])?;
+            x.update(summaries);
+            let fill = (SHAKE_128_BLOCKSIZE - len % SHAKE_128_BLOCKSIZE) % SHAKE_128_BLOCKSIZE;
+            let pads = [pad; SHAKE_128_BLOCKSIZE];
+            x.update(summaries.map(|s| s.map(|_| &pads[..fill])));
+            x.update(summaries.map(|s| s.map(|_| extra)));
+            Some(x)
+        };
+        Some(BundleX4 {
+            seed: absorb(&self.seed, SEED_PAD, &SEED_KDF_OFFSET)?,
+            left: absorb(&self.left, LEFT_PAD, b"")?,
+            right: absorb(&self.right, RIGHT_PAD, b"")?,
+            mac: absorb(&self.mac, SHMAC_PAD, b"")?,
+        })
+    }
+}
+
+/// The four states of four messages in lockstep (a [`KeyAadBundle`] per
+/// lane).
+pub(crate) struct BundleX4 {
+    pub(crate) seed: Shake128x4,
+    pub(crate) left: Shake128x4,
+    pub(crate) right: Shake128x4,
+    pub(crate) mac: Shake128x4,
 }
 
 /// `canonical_pack(salt, aad, iv, METADATA, pad=b"", int_bytes=4)`.

@@ -51,6 +51,7 @@
 //! [`Error::InvalidShmac`] its `InvalidSHMAC`.
 #![forbid(unsafe_code)]
 
+mod batch;
 mod block;
 mod cipher;
 mod constants;

@@ -66,6 +66,49 @@ impl MessageRandomness {
         })
     }
 
+    /// The randomness of messages of the given plaintext lengths, from
+    /// one call to the OS generator per 1 MiB of randomness and one clock
+    /// reading for all. Only the bytes a message uses are drawn: of the
+    /// 256 end-padding bytes, the last `padding_size(len) - 1` (the others
+    /// stay zero and are never written).
+    ///
+    /// # Errors
+    /// As [`Self::generate`].
+    pub fn generate_many(clock: &dyn Clock, lens: &[usize]) -> Result<Vec<Self>> {
+        const FIXED: usize = SALT_BYTES + IV_BYTES + SIV_KEY_BYTES;
+        const PER_CALL: usize = 1 << 20;
+        let timestamp = clock.timestamp_seconds_4()?;
+        let need = |len: usize| FIXED + padding_size(len) - 1;
+        let mut out = Vec::with_capacity(lens.len());
+        let mut random =
+            Zeroizing::new(vec![0u8; PER_CALL.min(lens.iter().map(|&l| need(l)).sum())]);
+        let mut at = random.len();
+        for &len in lens {
+            let want = need(len);
+            if at + want > random.len() {
+                let left: usize = lens[out.len()..].iter().map(|&l| need(l)).sum();
+                let fill = left.min(random.len());
+                aiootp_core::fill_random(&mut random[..fill])?;
+                at = 0;
+            }
+            let one = &random[at..at + want];
+            at += want;
+            let (salt, rest) = one.split_at(SALT_BYTES);
+            let (iv, rest) = rest.split_at(IV_BYTES);
+            let (siv_key, padding) = rest.split_at(SIV_KEY_BYTES);
+            let mut extra_padding = [0u8; BLOCKSIZE];
+            extra_padding[BLOCKSIZE - padding.len()..].copy_from_slice(padding);
+            out.push(Self {
+                salt: fixed(salt),
+                iv: fixed(iv),
+                timestamp,
+                siv_key: fixed(siv_key),
+                extra_padding,
+            });
+        }
+        Ok(out)
+    }
+
     /// The inner header `timestamp ‖ siv_key`.
     #[must_use]
     pub fn inner_header(&self) -> [u8; INNER_HEADER_BYTES] {

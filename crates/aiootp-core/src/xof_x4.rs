@@ -145,9 +145,17 @@ fn xor_column(x4: &mut StateX4, c: usize, pos: usize, data: &[u8]) {
 
 /// Copies the first `out.len()` bytes of lane `c` of `x4`.
 fn read_column(x4: &StateX4, c: usize, out: &mut [u8]) {
-    for (w, chunk) in out.chunks_mut(8).enumerate() {
-        chunk.copy_from_slice(&x4[w][c].to_le_bytes()[..chunk.len()]);
+    // Whole words as fixed-size copies (a variable-length copy per word
+    // is a call to memmove).
+    let mut words = out.chunks_exact_mut(8);
+    let mut w = 0;
+    for chunk in &mut words {
+        chunk.copy_from_slice(&x4[w][c].to_le_bytes());
+        w += 1;
     }
+    let tail = words.into_remainder();
+    let n = tail.len();
+    tail.copy_from_slice(&x4[w.min(24)][c].to_le_bytes()[..n]);
 }
 
 /// A digest being squeezed: into `outputs[sponge][at..at + left]`.
