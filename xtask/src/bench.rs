@@ -105,13 +105,15 @@ pub fn main(args: &[String]) -> Result<(), String> {
     let pairs = if o.quick { 5 } else { 7 };
     let forced = std::env::var_os(aiootp_core::KECCAK_BACKEND_ENV).is_some();
     let backend = format!("{}-x4", aiootp_core::keccak_backend().name());
-    println!(
-        "{pairs} interleaved pairs a row (t_perm, Rust, reference); medians of per-pair ratios [min-max]"
-    );
-    println!(
-        "{:<15} {:>9} {:>10} {:>10} {:>20} {:>10} {:>20}",
-        "op", "size", "rust MB/s", "bound MB/s", "of bound", "ref MB/s", "vs reference"
-    );
+    if o.cipher {
+        println!(
+            "{pairs} interleaved pairs a row (t_perm, Rust, reference); medians of per-pair ratios [min-max]"
+        );
+        println!(
+            "{:<15} {:>9} {:>10} {:>10} {:>20} {:>10} {:>20}",
+            "op", "size", "rust MB/s", "bound MB/s", "of bound", "ref MB/s", "vs reference"
+        );
+    }
     let mut rows = Vec::new();
     let mut cases: Vec<(&str, usize)> = Vec::new();
     if o.cipher {
@@ -161,7 +163,10 @@ pub fn main(args: &[String]) -> Result<(), String> {
     };
     rows.extend(passcrypt_rows);
     if o.database {
-        rows.extend(crate::bench_db::rows(o.reference)?);
+        rows.extend(crate::bench_db::rows(
+            o.reference,
+            if o.quick { 3 } else { 5 },
+        )?);
     }
     let mut report = json!({"perm_ns": perm_ns, "keccak_crate_perm_ns": crate_ns,
         "backend": aiootp_core::internal::backend_name(), "keccak_x4": x4, "rows": rows});

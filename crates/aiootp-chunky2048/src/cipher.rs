@@ -269,20 +269,36 @@ impl Chunky2048 {
     /// opened four at a time in the lanes of the four-state Keccak.
     #[must_use]
     pub fn bytes_decrypt_many(&self, items: &[(&[u8], &[u8])], ttl: u64) -> Vec<Result<Vec<u8>>> {
+        self.bytes_decrypt_many_owned(
+            items.iter().map(|(ct, aad)| (ct.to_vec(), *aad)).collect(),
+            ttl,
+        )
+    }
+
+    /// [`Self::bytes_decrypt_many`] in the ciphertexts' own buffers (no
+    /// second copy); a buffer that does not decrypt is wiped.
+    #[must_use]
+    pub fn bytes_decrypt_many_owned(
+        &self,
+        items: Vec<(Vec<u8>, &[u8])>,
+        ttl: u64,
+    ) -> Vec<Result<Vec<u8>>> {
         let mut results: Vec<Option<Result<Vec<u8>>>> = Vec::with_capacity(items.len());
         let mut bufs: Vec<Vec<u8>> = Vec::with_capacity(items.len());
         let mut headers = Vec::with_capacity(items.len());
+        let mut aads: Vec<&[u8]> = Vec::with_capacity(items.len());
         for (data, aad) in items {
             let checked = check_ciphertext_len(data.len())
-                .and_then(|()| Header::parse(data))
+                .and_then(|()| Header::parse(&data))
                 .and_then(|h| {
                     summary(&h.salt, aad, &h.iv)?;
                     Ok(h)
                 });
+            aads.push(aad);
             match checked {
                 Ok(h) => {
                     results.push(None);
-                    bufs.push(data.to_vec());
+                    bufs.push(data);
                     headers.push(Some(h));
                 }
                 Err(e) => {
@@ -292,14 +308,14 @@ impl Chunky2048 {
                 }
             }
         }
-        let valid: Vec<usize> = (0..items.len()).filter(|&i| headers[i].is_some()).collect();
-        let shape = |k: usize| (bufs[valid[k]].len(), items[valid[k]].1.len());
+        let valid: Vec<usize> = (0..aads.len()).filter(|&i| headers[i].is_some()).collect();
+        let shape = |k: usize| (bufs[valid[k]].len(), aads[valid[k]].len());
         let mut scratch = batch::Scratch::new();
         for group in groups(valid.len(), shape) {
             let group: Vec<usize> = group.iter().map(|&k| valid[k]).collect();
             let params = |i: usize| {
                 let h = headers[i].as_ref().unwrap_or_else(|| unreachable!("valid"));
-                (items[i].1, h.salt, h.iv)
+                (aads[i], h.salt, h.iv)
             };
             let tags = if group.len() == 1 {
                 let (aad, salt, iv) = params(group[0]);
@@ -317,9 +333,7 @@ impl Chunky2048 {
                 results[i] = Some(match &tags {
                     Ok(tags) => self.release(data, &tags[k], &sent, ttl),
                     // The only error: an aad too long, refused above.
-                    Err(_) => Err(Error::AadTooLong {
-                        len: items[i].1.len(),
-                    }),
+                    Err(_) => Err(Error::AadTooLong { len: aads[i].len() }),
                 });
             }
         }

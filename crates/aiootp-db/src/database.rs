@@ -23,7 +23,7 @@ use aiootp_core::{bytes_to_hex, hex_to_bytes};
 use indexmap::{IndexMap, IndexSet};
 use std::path::Path;
 use std::sync::Arc;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// How to open a database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -58,6 +58,11 @@ pub struct OpenOptions {
 /// way when opened, never by overflowing the stack. The reference has no
 /// limit; see `docs/differences.md`.
 pub const MAX_METATAG_DEPTH: usize = 64;
+
+/// Tag files per batch of a save or a load: each batch's messages are
+/// encrypted or decrypted together (four at a time in lanes), and the
+/// batches run on the `parallel` threads.
+const BATCH_FILES: usize = 256;
 
 /// One database node.
 pub struct Database {
@@ -249,22 +254,47 @@ impl Database {
             .filter(|f| !self.cache.contains_key(*f))
             .cloned()
             .collect();
-        let load = |f: &String| -> Result<(String, Value)> {
-            let tag = self.manifest.tags.get(f).cloned().unwrap_or_default();
-            let ct = read(&*self.storage, f)?.ok_or(Error::UnknownTag { tag })?;
-            Ok((
-                f.clone(),
-                Value::from_plaintext(self.decrypt_file(ct, f, 0)?, f)?,
-            ))
+        // Reading, decrypting and parsing are independent per tag: chunks
+        // of tags are read, then decrypted as one batch (four at a time in
+        // lanes), on as many threads as `parallel` gives.
+        let load = |files: &[String]| -> Result<Vec<(String, Value)>> {
+            let mut cts = Vec::with_capacity(files.len());
+            for f in files {
+                let tag = self.manifest.tags.get(f).cloned().unwrap_or_default();
+                cts.push(read(&*self.storage, f)?.ok_or(Error::UnknownTag { tag })?);
+            }
+            let aads: Vec<Vec<u8>> = files.iter().map(|f| file_aad(f, b"")).collect();
+            let items = cts
+                .into_iter()
+                .zip(aads.iter().map(Vec::as_slice))
+                .collect();
+            let opened = self.keys.cipher.bytes_decrypt_many_owned(items, 0);
+            files
+                .iter()
+                .zip(opened)
+                .map(|(f, plain)| {
+                    let plain = plain.map_err(|e| Error::cipher(f, e))?;
+                    Ok((f.clone(), Value::from_plaintext(plain, f)?))
+                })
+                .collect()
         };
-        // Reading, decrypting and parsing are independent per tag.
         #[cfg(feature = "parallel")]
         let loaded: Vec<(String, Value)> = {
             use rayon::prelude::*;
-            pending.par_iter().map(load).collect::<Result<_>>()?
+            let parts: Vec<Vec<(String, Value)>> = pending
+                .par_chunks(BATCH_FILES)
+                .map(load)
+                .collect::<Result<_>>()?;
+            parts.into_iter().flatten().collect()
         };
         #[cfg(not(feature = "parallel"))]
-        let loaded: Vec<(String, Value)> = pending.iter().map(load).collect::<Result<_>>()?;
+        let loaded: Vec<(String, Value)> = {
+            let parts: Vec<Vec<(String, Value)>> = pending
+                .chunks(BATCH_FILES)
+                .map(load)
+                .collect::<Result<_>>()?;
+            parts.into_iter().flatten().collect()
+        };
         self.cache.extend(loaded);
         Ok(())
     }
@@ -599,17 +629,25 @@ impl Database {
 
     /// A tag file: the value's plaintext under the file's own name as aad.
     fn encrypt_value(&self, filename: &str, value: &Value) -> Result<Vec<u8>> {
-        let plaintext = Zeroizing::new(value.to_plaintext());
+        let plaintext = Zeroizing::new(self.checked_plaintext(filename, value)?);
+        self.bytes_encrypt(&plaintext, filename, b"")
+    }
+
+    /// The plaintext of a tag file, refused before anything is encrypted
+    /// when its ciphertext would exceed what the storage reads back.
+    fn checked_plaintext(&self, filename: &str, value: &Value) -> Result<Vec<u8>> {
+        let mut plaintext = value.to_plaintext();
         let len = aiootp_chunky2048::ciphertext_len(plaintext.len()) as u64;
         let max = self.storage.max_file_bytes();
         if len > max {
+            plaintext.zeroize();
             return Err(Error::FileTooLarge {
                 path: self.storage.location(filename),
                 len,
                 max,
             });
         }
-        self.bytes_encrypt(&plaintext, filename, b"")
+        Ok(plaintext)
     }
 
     /// `save_database()`: commits every change of this node and its children
@@ -704,23 +742,45 @@ impl Database {
         }
     }
 
-    /// The ciphertexts of the changed tags (in parallel with `parallel`).
+    /// The ciphertexts of the changed tags: in batches of up to
+    /// [`BATCH_FILES`] (tags of one block count four at a time in lanes),
+    /// the batches in parallel with `parallel`.
     fn seal_dirty_tags(&self) -> Result<Vec<(String, Vec<u8>)>> {
-        let encrypt = |f: &String| -> Result<(String, Vec<u8>)> {
-            let value = self
-                .cache
-                .get(f)
-                .ok_or_else(|| Error::UnknownTag { tag: f.clone() })?;
-            Ok((f.clone(), self.encrypt_value(f, value)?))
+        let seal = |files: &[&String]| -> Result<Vec<(String, Vec<u8>)>> {
+            let mut plain = Vec::with_capacity(files.len());
+            for f in files {
+                let value = self
+                    .cache
+                    .get(*f)
+                    .ok_or_else(|| Error::UnknownTag { tag: (*f).clone() })?;
+                plain.push(Zeroizing::new(self.checked_plaintext(f, value)?));
+            }
+            let aads: Vec<Vec<u8>> = files.iter().map(|f| file_aad(f, b"")).collect();
+            let items: Vec<(&[u8], &[u8])> = plain
+                .iter()
+                .zip(&aads)
+                .map(|(p, a)| (&p[..], &a[..]))
+                .collect();
+            let sealed = self
+                .keys
+                .cipher
+                .bytes_encrypt_many(&items)
+                .map_err(|e| Error::cipher(files.first().map_or("", |f| f.as_str()), e))?;
+            Ok(files.iter().map(|f| (*f).clone()).zip(sealed).collect())
         };
+        let dirty: Vec<&String> = self.dirty.iter().collect();
         #[cfg(feature = "parallel")]
-        {
+        let parts: Vec<Vec<(String, Vec<u8>)>> = {
             use rayon::prelude::*;
-            let dirty: Vec<&String> = self.dirty.iter().collect();
-            dirty.into_par_iter().map(encrypt).collect()
-        }
+            dirty
+                .par_chunks(BATCH_FILES)
+                .map(seal)
+                .collect::<Result<_>>()?
+        };
         #[cfg(not(feature = "parallel"))]
-        self.dirty.iter().map(encrypt).collect()
+        let parts: Vec<Vec<(String, Vec<u8>)>> =
+            dirty.chunks(BATCH_FILES).map(seal).collect::<Result<_>>()?;
+        Ok(parts.into_iter().flatten().collect())
     }
 
     /// Copies this database's committed files, byte for byte, into
