@@ -52,6 +52,8 @@ pub fn main(args: &[String]) -> Result<(), String> {
         "cargo",
         &["test", "--workspace", "--all-features", "--release"],
     )?;
+    step("criterion benchmarks compile (not run)");
+    util::run("cargo", &["bench", "-p", "aiootp-benches", "--no-run"])?;
     step("Keccak, lanes and Chunky2048 vectors under each forced backend");
     for backend in aiootp_core::KeccakBackend::ALL {
         // A backend the CPU lacks: only the core tests, which check that
