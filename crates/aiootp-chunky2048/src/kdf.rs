@@ -93,6 +93,26 @@ impl KeySchedule {
             absorb_padding(&mut x, key.len() + 16, pad, true);
             x
         };
+        // The four states are independent: one four-lane pass where that
+        // pays (the output is the same).
+        if crate::batch::lanes_pay()
+            && let Some(mut x) = Shake128x4::from_lanes([&s.seed, &s.left, &s.right, &s.mac])
+        {
+            let fill = padding_len(key.len() + 16, true);
+            x.update([Some(key); 4]);
+            x.update([Some(&(key.len() as u64).to_le_bytes()[..]); 4]);
+            x.update([Some(&(SHAKE_128_BLOCKSIZE as u64).to_le_bytes()[..]); 4]);
+            let pads = PADS.map(|p| [p; SHAKE_128_BLOCKSIZE + 1]);
+            x.update(core::array::from_fn(|j| Some(&pads[j][..fill])));
+            let mut out = Self {
+                seed: Shake128::new(),
+                left: Shake128::new(),
+                right: Shake128::new(),
+                mac: Shake128::new(),
+            };
+            x.write_lanes([&mut out.seed, &mut out.left, &mut out.right, &mut out.mac]);
+            return Ok(out);
+        }
         Ok(Self {
             seed: keyed(&s.seed, SEED_PAD),
             left: keyed(&s.left, LEFT_PAD),
@@ -100,6 +120,18 @@ impl KeySchedule {
             mac: keyed(&s.mac, SHMAC_PAD),
         })
     }
+}
+
+/// The pad bytes of the seed, left, right and mac states, in lane order.
+const PADS: [u8; 4] = [SEED_PAD, LEFT_PAD, RIGHT_PAD, SHMAC_PAD];
+
+/// How many pad bytes bring `len` absorbed bytes to a multiple of 168:
+/// `encode_key` always appends one first (`always_one`); `fullblock_ljust`
+/// adds none to an exact multiple.
+fn padding_len(len: usize, always_one: bool) -> usize {
+    let len = len + usize::from(always_one);
+    (SHAKE_128_BLOCKSIZE - len % SHAKE_128_BLOCKSIZE) % SHAKE_128_BLOCKSIZE
+        + usize::from(always_one)
 }
 
 impl KeySchedule {
@@ -115,7 +147,7 @@ impl KeySchedule {
         let absorb = |base: &Shake128, pad: u8, extra: &[u8]| {
             let mut x = Shake128x4::from_lanes([base; 4])?;
             x.update(summaries);
-            let fill = (SHAKE_128_BLOCKSIZE - len % SHAKE_128_BLOCKSIZE) % SHAKE_128_BLOCKSIZE;
+            let fill = padding_len(len, false);
             let pads = [pad; SHAKE_128_BLOCKSIZE];
             x.update(summaries.map(|s| s.map(|_| &pads[..fill])));
             x.update(summaries.map(|s| s.map(|_| extra)));
@@ -161,10 +193,8 @@ pub fn summary(salt: &[u8; SALT_BYTES], aad: &[u8], iv: &[u8; IV_BYTES]) -> Resu
 /// 168: `encode_key` always appends one pad byte first (`always_one`);
 /// `fullblock_ljust` adds none to an exact multiple.
 fn absorb_padding(x: &mut Shake128, len: usize, pad: u8, always_one: bool) {
-    let len = len + usize::from(always_one);
-    let fill = (SHAKE_128_BLOCKSIZE - len % SHAKE_128_BLOCKSIZE) % SHAKE_128_BLOCKSIZE;
     let pads = [pad; SHAKE_128_BLOCKSIZE + 1];
-    x.update(&pads[..fill + usize::from(always_one)]);
+    x.update(&pads[..padding_len(len, always_one)]);
 }
 
 /// The one-use key material of a single message: the four states with the
@@ -208,6 +238,26 @@ impl KeyAadBundle {
             x.update(extra);
             x
         };
+        if crate::batch::lanes_pay()
+            && let Some(mut x) =
+                Shake128x4::from_lanes([&keys.seed, &keys.left, &keys.right, &keys.mac])
+        {
+            let fill = padding_len(summary.len(), false);
+            x.update([Some(&summary[..]); 4]);
+            let pads = PADS.map(|p| [p; SHAKE_128_BLOCKSIZE]);
+            x.update(core::array::from_fn(|j| Some(&pads[j][..fill])));
+            let mut out = Self {
+                seed: Shake128::new(),
+                left: Shake128::new(),
+                right: Shake128::new(),
+                mac: Shake128::new(),
+                salt,
+                iv,
+            };
+            x.write_lanes([&mut out.seed, &mut out.left, &mut out.right, &mut out.mac]);
+            out.seed.update(&SEED_KDF_OFFSET);
+            return Ok(out);
+        }
         Ok(Self {
             seed: absorb(&keys.seed, SEED_PAD, &SEED_KDF_OFFSET),
             left: absorb(&keys.left, LEFT_PAD, b""),

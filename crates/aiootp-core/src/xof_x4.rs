@@ -64,6 +64,20 @@ impl Shake128x4 {
         })
     }
 
+    /// Writes lane `j` back into `lanes[j]`: each continues, as a
+    /// [`Shake128`], from where its lane is (property test
+    /// `lanes_hand_back_their_sponges`).
+    pub fn write_lanes(&self, lanes: [&mut Shake128; 4]) {
+        for (j, l) in lanes.into_iter().enumerate() {
+            let mut state: State = [0; 25];
+            for (i, w) in state.iter_mut().enumerate() {
+                *w = self.state[i][j];
+            }
+            l.set_parts(&state, self.pos);
+            state.zeroize();
+        }
+    }
+
     fn permute(&mut self) {
         // The process's backend is available by construction.
         let _ = f1600_x4_with(self.backend, &mut self.state);
@@ -438,6 +452,39 @@ mod tests {
                         four.state[i][2] = *w;
                     }
                 }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        #[test]
+        fn lanes_hand_back_their_sponges(
+            prefix in 0usize..400,
+            absorb in 0usize..500,
+            after in 0usize..400,
+            seed in any::<u64>(),
+        ) {
+            let byte = |j: usize, i: usize| (seed.wrapping_mul(i as u64 + 3) >> (8 * j)) as u8 ^ (i as u8);
+            let mut one: Vec<Shake128> = (0..4).map(|j| {
+                let mut h = Shake128::new();
+                h.update(&(0..prefix).map(|i| byte(j, i)).collect::<Vec<u8>>());
+                h
+            }).collect();
+            let mut four = Shake128x4::from_lanes([&one[0], &one[1], &one[2], &one[3]]).unwrap();
+            let data: Vec<Vec<u8>> = (0..4).map(|j| (0..absorb).map(|i| byte(j, i + 9)).collect()).collect();
+            four.update([Some(&data[0][..]), Some(&data[1][..]), Some(&data[2][..]), Some(&data[3][..])]);
+            let mut back: Vec<Shake128> = (0..4).map(|_| Shake128::new()).collect();
+            {
+                let [a, b, c, d] = &mut back[..] else { unreachable!() };
+                four.write_lanes([a, b, c, d]);
+            }
+            let tail: Vec<u8> = (0..after).map(|i| byte(1, i + 5)).collect();
+            for j in 0..4 {
+                one[j].update(&data[j]);
+                one[j].update(&tail);
+                back[j].update(&tail);
+                prop_assert_eq!(back[j].digest(200), one[j].digest(200), "lane {}", j);
             }
         }
     }
