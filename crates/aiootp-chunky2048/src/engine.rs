@@ -268,6 +268,11 @@ impl Engine<Seal> {
         self.blocks += 1;
     }
 
+    /// `D_{j-1}` of the block just sealed: what its block id is keyed by.
+    pub(crate) fn previous_digest(&self) -> &[u8; SHAKE_128_BLOCKSIZE] {
+        &self.shmac.previous
+    }
+
     /// The block id of the block just sealed (it uses `D_{j-1}`).
     ///
     /// # Errors
