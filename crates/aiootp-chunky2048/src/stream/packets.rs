@@ -326,6 +326,58 @@ impl Iterator for CipherStream {
     }
 }
 
+/// Opened plaintext not yet released: runs of whole blocks (one run per
+/// [`DecipherStream::buffer`] call), read from `at` in the first run.
+#[derive(Default)]
+struct Held {
+    runs: VecDeque<Zeroizing<Vec<u8>>>,
+    at: usize,
+    blocks: usize,
+}
+
+impl Held {
+    fn push(&mut self, run: Zeroizing<Vec<u8>>) {
+        if !run.is_empty() {
+            self.blocks += run.len() / BLOCKSIZE;
+            self.runs.push_back(run);
+        }
+    }
+
+    /// The rest of the first held block.
+    fn first(&self) -> Option<&[u8]> {
+        let run = self.runs.front()?;
+        Some(&run[self.at..(self.at / BLOCKSIZE + 1) * BLOCKSIZE])
+    }
+
+    /// Moves past the first held block; its run is dropped (and wiped)
+    /// once used up.
+    fn advance(&mut self) {
+        self.at = (self.at / BLOCKSIZE + 1) * BLOCKSIZE;
+        self.blocks -= 1;
+        if self.runs.front().is_some_and(|r| self.at >= r.len()) {
+            self.runs.pop_front();
+            self.at = 0;
+        }
+    }
+
+    /// The first held block, taken.
+    fn pop(&mut self) -> Option<Zeroizing<Vec<u8>>> {
+        let block = Zeroizing::new(self.first()?.to_vec());
+        self.advance();
+        Some(block)
+    }
+
+    /// Appends every held block but the last to `out`.
+    fn release_into(&mut self, out: &mut Vec<u8>) {
+        while self.blocks > 1 {
+            if let Some(b) = self.first() {
+                out.extend_from_slice(b);
+            }
+            self.advance();
+        }
+    }
+}
+
 /// Online decryption (`DecipherStream`).
 ///
 /// Each packet's block id is checked before its block is decrypted. The last
@@ -337,7 +389,7 @@ pub struct DecipherStream {
     aad: Vec<u8>,
     ttl: u64,
     cipher: Chunky2048,
-    queue: VecDeque<Zeroizing<Vec<u8>>>,
+    held: Held,
     started: bool,
     salt: [u8; SALT_BYTES],
     iv: [u8; IV_BYTES],
@@ -348,7 +400,7 @@ impl core::fmt::Debug for DecipherStream {
         f.debug_struct("DecipherStream")
             .field("salt", &self.salt)
             .field("iv", &self.iv)
-            .field("queued", &self.queue.len())
+            .field("queued", &self.held.blocks)
             .finish_non_exhaustive()
     }
 }
@@ -372,7 +424,7 @@ impl DecipherStream {
             aad: aad.to_vec(),
             ttl,
             cipher: cipher.clone(),
-            queue: VecDeque::new(),
+            held: Held::default(),
             started: false,
             salt,
             iv,
@@ -472,9 +524,8 @@ impl DecipherStream {
                 checked += good;
                 good
             });
-        for block in body[..opened * BLOCKSIZE].chunks_exact(BLOCKSIZE) {
-            self.queue.push_back(Zeroizing::new(block.to_vec()));
-        }
+        body.truncate(opened * BLOCKSIZE);
+        self.held.push(body);
         if opened < n {
             return Err(failure.unwrap_or(Error::InvalidBlockId {
                 packet_index: opened,
@@ -489,19 +540,28 @@ impl DecipherStream {
     /// # Errors
     /// [`Error::TimestampExpired`]; the stream stays as it was.
     pub fn next_block(&mut self) -> Result<Option<Zeroizing<Vec<u8>>>> {
-        if !self.started {
-            let Some(first) = self.queue.front_mut() else {
-                return Ok(None);
-            };
-            check_ttl(self.cipher.clock(), timestamp_of(first), self.ttl)?;
-            first.drain(..INNER_HEADER_BYTES).for_each(drop);
-            self.started = true;
+        if !self.start()? {
+            return Ok(None);
         }
-        if self.queue.len() > 1 {
-            Ok(self.queue.pop_front())
+        if self.held.blocks > 1 {
+            Ok(self.held.pop())
         } else {
             Ok(None)
         }
+    }
+
+    /// The first time a block is held: checks the ttl and strips the inner
+    /// header. Whether a block is held.
+    fn start(&mut self) -> Result<bool> {
+        if !self.started {
+            let Some(first) = self.held.first() else {
+                return Ok(false);
+            };
+            check_ttl(self.cipher.clock(), timestamp_of(first), self.ttl)?;
+            self.held.at += INNER_HEADER_BYTES;
+            self.started = true;
+        }
+        Ok(self.held.blocks > 0)
     }
 
     /// Every plaintext byte that may be released now, concatenated.
@@ -519,8 +579,8 @@ impl DecipherStream {
     /// # Errors
     /// As [`Self::next_block`].
     pub fn read_available_into(&mut self, out: &mut Vec<u8>) -> Result<()> {
-        while let Some(block) = self.next_block()? {
-            out.extend_from_slice(&block);
+        if self.start()? {
+            self.held.release_into(out);
         }
         Ok(())
     }
@@ -533,7 +593,7 @@ impl DecipherStream {
     /// was ever buffered.
     pub fn finalize(mut self) -> Result<(Vec<u8>, StreamHmac)> {
         let mut out = self.read_available()?;
-        let last = self.queue.pop_front().ok_or(Error::EmptyStream)?;
+        let last = self.held.pop().ok_or(Error::EmptyStream)?;
         out.extend_from_slice(&last[..unpadded_len(&last)]);
         Ok((
             out,
@@ -582,6 +642,42 @@ mod tests {
                 prop_assert_eq!(x.as_bytes(), y.as_bytes());
             }
             prop_assert_eq!(ta.finalize(), tb.finalize());
+        }
+
+        /// Block by block (`next_block`) or all at once (`read_available`),
+        /// over any split of the packets into `buffer` calls, the plaintext
+        /// released is the message, the last block held back to the end.
+        #[test]
+        fn held_blocks_release_the_message(
+            len in 0usize..6000,
+            cut in 1usize..30,
+            one_by_one in any::<bool>(),
+        ) {
+            let c = Chunky2048::new(&[5; 64]).unwrap();
+            let data: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
+            let mut s = CipherStream::new(&c, b"a").unwrap();
+            let mut wire = Vec::new();
+            s.buffer(&data).drain_into(&mut wire);
+            let (salt, iv) = (*s.salt(), *s.iv());
+            let (rest, shmac) = s.finalize().unwrap();
+            rest.iter().for_each(|p| wire.extend_from_slice(p.as_bytes()));
+            let mut d = DecipherStream::new(&c, salt, iv, b"a", 0).unwrap();
+            let mut out = Vec::new();
+            for run in wire.chunks(cut * PACKETSIZE) {
+                d.buffer(run).unwrap();
+                if one_by_one {
+                    while let Some(b) = d.next_block().unwrap() {
+                        out.extend_from_slice(&b);
+                    }
+                } else {
+                    d.read_available_into(&mut out).unwrap();
+                }
+                prop_assert!(out.len() <= len);
+            }
+            let (tail, got) = d.finalize().unwrap();
+            out.extend_from_slice(&tail);
+            prop_assert_eq!(out, data);
+            prop_assert_eq!(got.finalize(), shmac.finalize());
         }
     }
 }
