@@ -1,4 +1,5 @@
-//! `cargo xtask bench [--json PATH] [--quick] [--no-reference] [--no-memory]`.
+//! `cargo xtask bench [--json PATH] [--quick] [--no-reference] [--no-memory]
+//! [--no-passcrypt] [--only-cipher|--only-passcrypt|--only-db]`.
 //!
 //! Measures, in one run: Rust throughput per op and size; the bound
 //! `size / (P · t_perm)` from the exact permutation count P of the message
@@ -72,6 +73,11 @@ pub fn main(args: &[String]) -> Result<(), String> {
             "--no-passcrypt" => o.passcrypt = false,
             "--only-cipher" => {
                 o.passcrypt = false;
+                o.memory = false;
+                o.database = false;
+            }
+            "--only-passcrypt" => {
+                o.cipher = false;
                 o.memory = false;
                 o.database = false;
             }
@@ -157,7 +163,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
         );
     }
     let passcrypt_rows = if o.passcrypt {
-        crate::bench_passcrypt::rows(perm_ns, o.reference, o.quick)?
+        crate::bench_passcrypt::rows(o.reference, o.quick)?
     } else {
         Vec::new()
     };
@@ -255,7 +261,7 @@ fn keccak_crate_ns(n: u32) -> f64 {
     ns
 }
 
-fn time_permutation(f: fn(&mut [u64; 25]), n: u32) -> f64 {
+pub fn time_permutation(f: fn(&mut [u64; 25]), n: u32) -> f64 {
     let mut state = [0u64; 25];
     (0..10_000).for_each(|_| f(&mut state));
     let start = Instant::now();
