@@ -67,7 +67,8 @@ pub mod aio {
     //! The async (tokio) face: thin wrappers over the same sync cores.
     pub use crate::stream::aio::{
         AsyncCipherStream, AsyncDecipherStream, AsyncDecryptReader, AsyncEncryptWriter,
-        BLOCKING_THRESHOLD, YIELD_EVERY, bytes_decrypt, bytes_encrypt,
+        BLOCKING_THRESHOLD, YIELD_EVERY, bytes_decrypt, bytes_decrypt_many, bytes_encrypt,
+        bytes_encrypt_many,
     };
 }
 

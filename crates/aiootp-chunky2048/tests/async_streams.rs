@@ -106,3 +106,33 @@ async fn one_shot_helpers_match_sync() {
         .unwrap();
     assert_eq!(back, big);
 }
+
+#[tokio::test]
+async fn async_batches_are_the_sync_batches() {
+    let c = cipher();
+    let items: Vec<(Vec<u8>, Vec<u8>)> = (0..9u8).map(|i| (vec![i; 300], vec![i; 3])).collect();
+    let sealed = aiootp_chunky2048::aio::bytes_encrypt_many(&c, items.clone())
+        .await
+        .unwrap();
+    let mut opened: Vec<(Vec<u8>, Vec<u8>)> = sealed
+        .iter()
+        .zip(&items)
+        .map(|(ct, (_, aad))| (ct.clone(), aad.clone()))
+        .collect();
+    opened[4].0[100] ^= 1;
+    let results = aiootp_chunky2048::aio::bytes_decrypt_many(&c, opened, 0)
+        .await
+        .unwrap();
+    for (i, r) in results.into_iter().enumerate() {
+        if i == 4 {
+            assert!(matches!(r, Err(Error::InvalidShmac)), "{r:?}");
+        } else {
+            assert_eq!(r.unwrap(), items[i].0);
+            // Each member reads alone too.
+            assert_eq!(
+                c.bytes_decrypt(&sealed[i], &items[i].1, 0).unwrap(),
+                items[i].0
+            );
+        }
+    }
+}

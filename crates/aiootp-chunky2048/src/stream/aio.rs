@@ -51,6 +51,46 @@ pub async fn bytes_decrypt(
     blocking(move || cipher.bytes_decrypt(&data, &aad, ttl)).await
 }
 
+/// [`Chunky2048::bytes_encrypt_many`] of owned `(data, aad)` pairs, on
+/// the blocking pool (a batch is many messages' work at once).
+///
+/// # Errors
+/// As [`Chunky2048::bytes_encrypt_many`].
+pub async fn bytes_encrypt_many(
+    cipher: &Chunky2048,
+    items: Vec<(Vec<u8>, Vec<u8>)>,
+) -> Result<Vec<Vec<u8>>> {
+    let cipher = cipher.clone();
+    blocking(move || {
+        let borrowed: Vec<(&[u8], &[u8])> = items.iter().map(|(d, a)| (&d[..], &a[..])).collect();
+        cipher.bytes_encrypt_many(&borrowed)
+    })
+    .await
+}
+
+/// [`Chunky2048::bytes_decrypt_many_owned`] of owned `(ciphertext, aad)`
+/// pairs, on the blocking pool: one result per item.
+///
+/// # Errors
+/// [`Error::Io`] only if the blocking task itself failed; each item's own
+/// error is in its result.
+pub async fn bytes_decrypt_many(
+    cipher: &Chunky2048,
+    items: Vec<(Vec<u8>, Vec<u8>)>,
+    ttl: u64,
+) -> Result<Vec<Result<Vec<u8>>>> {
+    let cipher = cipher.clone();
+    blocking(move || {
+        let (cts, aads): (Vec<Vec<u8>>, Vec<Vec<u8>>) = items.into_iter().unzip();
+        let owned = cts
+            .into_iter()
+            .zip(aads.iter().map(Vec::as_slice))
+            .collect();
+        Ok(cipher.bytes_decrypt_many_owned(owned, ttl))
+    })
+    .await
+}
+
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(f)
         .await
