@@ -95,23 +95,19 @@ impl KeySchedule {
         };
         // The four states are independent: one four-lane pass where that
         // pays (the output is the same).
-        if crate::batch::lanes_pay()
-            && let Some(mut x) = Shake128x4::from_lanes([&s.seed, &s.left, &s.right, &s.mac])
-        {
-            let fill = padding_len(key.len() + 16, true);
-            x.update([Some(key); 4]);
-            x.update([Some(&(key.len() as u64).to_le_bytes()[..]); 4]);
-            x.update([Some(&(SHAKE_128_BLOCKSIZE as u64).to_le_bytes()[..]); 4]);
-            let pads = PADS.map(|p| [p; SHAKE_128_BLOCKSIZE + 1]);
-            x.update(core::array::from_fn(|j| Some(&pads[j][..fill])));
-            let mut out = Self {
-                seed: Shake128::new(),
-                left: Shake128::new(),
-                right: Shake128::new(),
-                mac: Shake128::new(),
-            };
-            x.write_lanes([&mut out.seed, &mut out.left, &mut out.right, &mut out.mac]);
-            return Ok(out);
+        let len = (key.len() as u64).to_le_bytes();
+        let rate = (SHAKE_128_BLOCKSIZE as u64).to_le_bytes();
+        if let Some([seed, left, right, mac]) = four_states(
+            [&s.seed, &s.left, &s.right, &s.mac],
+            &[key, &len, &rate],
+            padding_len(key.len() + 16, true),
+        ) {
+            return Ok(Self {
+                seed,
+                left,
+                right,
+                mac,
+            });
         }
         Ok(Self {
             seed: keyed(&s.seed, SEED_PAD),
@@ -120,6 +116,26 @@ impl KeySchedule {
             mac: keyed(&s.mac, SHMAC_PAD),
         })
     }
+}
+
+/// The seed, left, right and mac states `bases` after absorbing `data`
+/// (the same for all) and then `fill` bytes of each one's own pad byte, as
+/// the lanes of one four-lane pass; `None` where lanes do not pay (the
+/// caller then absorbs each state on its own, to the same result).
+fn four_states(bases: [&Shake128; 4], data: &[&[u8]], fill: usize) -> Option<[Shake128; 4]> {
+    if !crate::batch::lanes_pay() {
+        return None;
+    }
+    let mut x = Shake128x4::from_lanes(bases)?;
+    for d in data {
+        x.update([Some(*d); 4]);
+    }
+    let pads = PADS.map(|p| [p; SHAKE_128_BLOCKSIZE + 1]);
+    x.update(core::array::from_fn(|j| Some(&pads[j][..fill])));
+    let mut out: [Shake128; 4] = core::array::from_fn(|_| Shake128::new());
+    let [a, b, c, d] = &mut out;
+    x.write_lanes([a, b, c, d]);
+    Some(out)
 }
 
 /// The pad bytes of the seed, left, right and mac states, in lane order.
@@ -238,25 +254,20 @@ impl KeyAadBundle {
             x.update(extra);
             x
         };
-        if crate::batch::lanes_pay()
-            && let Some(mut x) =
-                Shake128x4::from_lanes([&keys.seed, &keys.left, &keys.right, &keys.mac])
-        {
-            let fill = padding_len(summary.len(), false);
-            x.update([Some(&summary[..]); 4]);
-            let pads = PADS.map(|p| [p; SHAKE_128_BLOCKSIZE]);
-            x.update(core::array::from_fn(|j| Some(&pads[j][..fill])));
-            let mut out = Self {
-                seed: Shake128::new(),
-                left: Shake128::new(),
-                right: Shake128::new(),
-                mac: Shake128::new(),
+        if let Some([mut seed, left, right, mac]) = four_states(
+            [&keys.seed, &keys.left, &keys.right, &keys.mac],
+            &[&summary],
+            padding_len(summary.len(), false),
+        ) {
+            seed.update(&SEED_KDF_OFFSET);
+            return Ok(Self {
+                seed,
+                left,
+                right,
+                mac,
                 salt,
                 iv,
-            };
-            x.write_lanes([&mut out.seed, &mut out.left, &mut out.right, &mut out.mac]);
-            out.seed.update(&SEED_KDF_OFFSET);
-            return Ok(out);
+            });
         }
         Ok(Self {
             seed: absorb(&keys.seed, SEED_PAD, &SEED_KDF_OFFSET),
