@@ -131,13 +131,34 @@ impl Chunky2048 {
         items: &[(&[u8], &[u8])],
         randomness: &[MessageRandomness],
     ) -> Result<Vec<Vec<u8>>> {
-        let mut out: Vec<Vec<u8>> = Vec::with_capacity(items.len());
+        debug_assert_eq!(items.len(), randomness.len());
+        let n = items.len().min(randomness.len());
+        let mut out: Vec<Vec<u8>> = Vec::with_capacity(n);
         for ((data, _), r) in items.iter().zip(randomness) {
             out.push(lay_out(data, r));
         }
-        let shape = |i: usize| (out[i].len(), items[i].1.len());
+        let sealed = self.seal_laid_out(&items[..n], randomness, &mut out);
+        if sealed.is_err() {
+            // Some buffers may still hold laid-out plaintext.
+            out.iter_mut().for_each(|b| b.zeroize());
+        }
+        sealed.map(|()| out)
+    }
+
+    /// Seals every laid-out message of `out` in place, in lanes by shape.
+    fn seal_laid_out(
+        &self,
+        items: &[(&[u8], &[u8])],
+        randomness: &[MessageRandomness],
+        out: &mut [Vec<u8>],
+    ) -> Result<()> {
+        let shapes: Vec<(usize, usize)> = out
+            .iter()
+            .zip(items)
+            .map(|(o, (_, aad))| (o.len(), aad.len()))
+            .collect();
         let mut scratch = batch::Scratch::new();
-        for group in groups(items.len(), shape) {
+        for group in groups(items.len(), |i| shapes[i]) {
             if group.len() == 1 {
                 let i = group[0];
                 let mut engine =
@@ -150,7 +171,7 @@ impl Chunky2048 {
             }
             let tags = self.run_group(
                 &group,
-                &mut out,
+                out,
                 |i| (items[i].1, randomness[i].salt, randomness[i].iv),
                 false,
                 &mut scratch,
@@ -159,7 +180,7 @@ impl Chunky2048 {
                 write_header(&mut out[i], tags[k], &randomness[i]);
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Runs one group of two to four messages of one shape in lockstep:

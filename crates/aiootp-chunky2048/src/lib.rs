@@ -30,6 +30,12 @@
 //! - A message that fits in memory: [`Chunky2048::bytes_encrypt`] /
 //!   [`Chunky2048::bytes_decrypt`] (or tokens, or JSON with the `json`
 //!   feature). Nothing is released unless the tag verifies.
+//! - Many independent messages under one key (a database's tag files, a
+//!   queue of records): [`Chunky2048::bytes_encrypt_many`] /
+//!   [`Chunky2048::bytes_decrypt_many`] (and `make_tokens` /
+//!   `read_tokens`), the same bytes as one by one, four messages at a time
+//!   in the lanes of the vector unit; one result per message on the way
+//!   back.
 //! - The same `bytes_encrypt` format for data of any size, in constant
 //!   memory: [`stream::BytesEncryptor`] / [`stream::BytesDecryptor`]. The
 //!   tag comes first in that format but is only checked at the end, so the
