@@ -200,7 +200,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
 /// single-lane bound's `t_perm` (the lanes and any faster single-state
 /// kernel count as gains over it).
 fn permutation_ns(n: u32) -> f64 {
-    time_permutation(aiootp_core::internal::scalar_f1600_fn(), n)
+    util::time_permutation(aiootp_core::internal::scalar_f1600_fn(), n)
 }
 
 /// The four-state permutation of every backend this CPU has, timed in
@@ -218,7 +218,7 @@ fn keccak_x4_rows(n: u32) -> Vec<Value> {
         let mut x4_ns = Vec::new();
         let mut x4 = [[0u64; 4]; 25];
         for _ in 0..7 {
-            let a = time_permutation(scalar, n);
+            let a = util::time_permutation(scalar, n);
             let start = Instant::now();
             for _ in 0..n {
                 let _ = f1600_x4_with(backend, &mut x4);
@@ -257,17 +257,7 @@ fn keccak_x4_rows(n: u32) -> Vec<Value> {
 fn keccak_crate_ns(n: u32) -> f64 {
     let k = keccak::Keccak::new();
     let mut ns = 0.0;
-    k.with_f1600(|f| ns = time_permutation(f, n));
-    ns
-}
-
-pub fn time_permutation(f: fn(&mut [u64; 25]), n: u32) -> f64 {
-    let mut state = [0u64; 25];
-    (0..10_000).for_each(|_| f(&mut state));
-    let start = Instant::now();
-    (0..n).for_each(|_| f(&mut state));
-    let ns = start.elapsed().as_nanos() as f64 / f64::from(n);
-    std::hint::black_box(state);
+    k.with_f1600(|f| ns = util::time_permutation(f, n));
     ns
 }
 
@@ -362,7 +352,7 @@ fn measure(
     let mut rust_secs = vec![];
     let mut ref_secs = vec![];
     for _ in 0..pairs {
-        let perm_ns = time_permutation(scalar, PERM_SAMPLE);
+        let perm_ns = util::time_permutation(scalar, PERM_SAMPLE);
         let t = time_n(op, &key, &data, &input, n)?.as_secs_f64();
         let mb_s = size as f64 * messages / t / 1e6;
         let b = size as f64 / (p * perm_ns * 1e-9) / 1e6;

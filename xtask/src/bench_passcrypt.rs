@@ -44,7 +44,7 @@ pub fn rows(reference: bool, quick: bool) -> Result<Vec<Value>, String> {
         let (mut rust, mut floors, mut refs, mut ratios, mut rss) =
             (vec![], vec![], vec![], vec![], 0.0f64);
         for _ in 0..pairs {
-            let perm_ns = crate::bench::time_permutation(scalar, 20_000);
+            let perm_ns = util::time_permutation(scalar, 20_000);
             let (rust_s, peak) = run_child(s)?;
             rss = rss.max(peak);
             rust.push(rust_s);

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus};
+use std::time::Instant;
 
 /// The workspace root (the parent of `xtask/`).
 pub fn root() -> PathBuf {
@@ -125,4 +126,16 @@ pub fn peak_rss_mib() -> f64 {
                 .and_then(|kb| kb.parse::<f64>().ok())
         })
         .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// Nanoseconds per call of the permutation `f`, over `n` calls after a
+/// warm-up.
+pub fn time_permutation(f: fn(&mut [u64; 25]), n: u32) -> f64 {
+    let mut state = [0u64; 25];
+    (0..10_000).for_each(|_| f(&mut state));
+    let start = Instant::now();
+    (0..n).for_each(|_| f(&mut state));
+    let ns = start.elapsed().as_nanos() as f64 / f64::from(n);
+    std::hint::black_box(state);
+    ns
 }

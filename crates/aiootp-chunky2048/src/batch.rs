@@ -14,13 +14,6 @@ use zeroize::Zeroize;
 /// Lanes per group.
 pub(crate) const LANES: usize = 4;
 
-/// Whether a group of messages pays in lanes: wherever a vector backend
-/// exists (the portable four-state permutation costs about four scalar
-/// ones, so there a batch runs message by message).
-pub(crate) fn lanes_pay() -> bool {
-    aiootp_core::keccak_backend() != aiootp_core::KeccakBackend::Portable
-}
-
 fn ins<const N: usize>(a: &[[u8; N]; LANES]) -> [Option<&[u8]>; LANES] {
     core::array::from_fn(|j| Some(&a[j][..]))
 }

@@ -487,7 +487,11 @@ fn write_header(out: &mut [u8], tag: [u8; SHMAC_BYTES], r: &MessageRandomness) {
 fn groups<K: Ord>(n: usize, shape: impl Fn(usize) -> K) -> Vec<Vec<usize>> {
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by_key(|&i| shape(i));
-    let size = if batch::lanes_pay() { batch::LANES } else { 1 };
+    let size = if crate::lanes::lanes_pay() {
+        batch::LANES
+    } else {
+        1
+    };
     let mut out: Vec<Vec<usize>> = Vec::new();
     for i in order {
         match out.last_mut() {

@@ -6,6 +6,7 @@ use crate::block::{Block, fixed, xor_in_place};
 use crate::constants::*;
 use crate::error::{Error, Result};
 use crate::kdf::{KeyAadBundle, block_id_state};
+use crate::lanes::{lanes_pay, pairs_pay};
 use aiootp_core::{Shake128, Shake128x4, absorb_with_digests};
 use core::marker::PhantomData;
 use zeroize::{Zeroize, Zeroizing};
@@ -56,21 +57,6 @@ impl Keystream {
         self.seed.update(entropy);
         self.squeeze(out);
     }
-}
-
-/// Whether two permutations side by side in one four-lane call beat two
-/// scalar ones: with AVX-512VL a four-lane call costs 0.6-0.9 of a scalar
-/// permutation (Zen 4), with AVX2 1.2-2.1 (Zen 3; `cargo xtask bench`
-/// prints the ratio), so only AVX-512VL pays for a pair. The output is
-/// the same either way.
-fn pairs_pay() -> bool {
-    aiootp_core::keccak_backend() == aiootp_core::KeccakBackend::Avx512Vl
-}
-
-/// Whether the pipelined opening pays: it keeps about three of the four
-/// lanes busy, a gain wherever there is a vector backend.
-fn pipeline_pays() -> bool {
-    aiootp_core::keccak_backend() != aiootp_core::KeccakBackend::Portable
 }
 
 /// The StreamHMAC state (`StreamHMAC`): absorbs every ciphertext block.
@@ -326,8 +312,8 @@ impl Engine<Open> {
         let whole = body.len() - body.len() % BLOCKSIZE;
         let mut body = &mut body[..whole];
         let mut opened = 0;
-        if !pipeline_pays() || self.blocks == 0 {
-            let one_by_one = if pipeline_pays() { BLOCKSIZE } else { whole };
+        if !lanes_pay() || self.blocks == 0 {
+            let one_by_one = if lanes_pay() { BLOCKSIZE } else { whole };
             let (head, rest) = body.split_at_mut(one_by_one.min(whole));
             for block in head.chunks_exact_mut(BLOCKSIZE) {
                 if accept(block, &self.shmac.current[..]) == 0 {
@@ -500,7 +486,7 @@ pub(crate) fn block_ids_into(
         |j: usize| -> &[u8] { &digests[j * SHAKE_128_BLOCKSIZE..(j + 1) * SHAKE_128_BLOCKSIZE] };
     let block = |j: usize| -> &[u8] { &blocks[j * BLOCKSIZE..(j + 1) * BLOCKSIZE] };
     let base = block_id_state();
-    let lanes = if pipeline_pays() && n > 1 {
+    let lanes = if lanes_pay() && n > 1 {
         Shake128x4::from_lanes([base; 4])
     } else {
         None

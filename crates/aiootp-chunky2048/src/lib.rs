@@ -65,6 +65,7 @@ mod engine;
 mod error;
 pub mod hazmat;
 mod kdf;
+mod lanes;
 mod message;
 pub mod stream;
 
