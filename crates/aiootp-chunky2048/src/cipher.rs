@@ -98,12 +98,33 @@ impl Chunky2048 {
     ) -> Result<Vec<u8>> {
         let bundle = self.bundle(r.salt, aad, r.iv)?;
         let mut out = lay_out(data, r);
-        let mut engine = Sealer::new(bundle);
-        for block in out[HEADER_BYTES..].chunks_exact_mut(BLOCKSIZE) {
-            engine.seal_block(as_block(block));
-        }
-        write_header(&mut out, engine.finalize(), r);
+        let tag = seal_body(bundle, &mut out);
+        write_header(&mut out, tag, r);
         Ok(out)
+    }
+
+    /// Seals the laid-out body of one message in place; its tag.
+    fn seal_one(
+        &self,
+        buf: &mut [u8],
+        aad: &[u8],
+        salt: [u8; SALT_BYTES],
+        iv: [u8; IV_BYTES],
+    ) -> Result<[u8; SHMAC_BYTES]> {
+        Ok(seal_body(self.bundle(salt, aad, iv)?, buf))
+    }
+
+    /// Opens the body of one whole message in place; the tag it computes.
+    fn open_one(
+        &self,
+        buf: &mut [u8],
+        aad: &[u8],
+        salt: [u8; SALT_BYTES],
+        iv: [u8; IV_BYTES],
+    ) -> Result<[u8; SHMAC_BYTES]> {
+        let mut engine = Opener::new(self.bundle(salt, aad, iv)?);
+        engine.open_blocks(&mut buf[HEADER_BYTES..]);
+        Ok(engine.finalize())
     }
 
     /// [`Self::bytes_encrypt`] of many messages, each `(data, aad)`, in
@@ -161,12 +182,9 @@ impl Chunky2048 {
         for group in groups(items.len(), |i| shapes[i]) {
             if group.len() == 1 {
                 let i = group[0];
-                let mut engine =
-                    Sealer::new(self.bundle(randomness[i].salt, items[i].1, randomness[i].iv)?);
-                for block in out[i][HEADER_BYTES..].chunks_exact_mut(BLOCKSIZE) {
-                    engine.seal_block(as_block(block));
-                }
-                write_header(&mut out[i], engine.finalize(), &randomness[i]);
+                let r = &randomness[i];
+                let tag = self.seal_one(&mut out[i], items[i].1, r.salt, r.iv)?;
+                write_header(&mut out[i], tag, r);
                 continue;
             }
             let tags = self.run_group(
@@ -250,10 +268,7 @@ impl Chunky2048 {
     pub fn bytes_decrypt_owned(&self, mut data: Vec<u8>, aad: &[u8], ttl: u64) -> Result<Vec<u8>> {
         check_ciphertext_len(data.len())?;
         let header = Header::parse(&data)?;
-        let bundle = self.bundle(header.salt, aad, header.iv)?;
-        let mut engine = Opener::new(bundle);
-        engine.open_blocks(&mut data[HEADER_BYTES..]);
-        let tag = engine.finalize();
+        let tag = self.open_one(&mut data, aad, header.salt, header.iv)?;
         self.release(data, &tag, &header.tag, ttl)
     }
 
@@ -311,9 +326,9 @@ impl Chunky2048 {
         for (data, aad) in items {
             let checked = check_ciphertext_len(data.len())
                 .and_then(|()| Header::parse(&data))
-                .and_then(|h| {
-                    summary(&h.salt, aad, &h.iv)?;
-                    Ok(h)
+                .and_then(|h| match u32::try_from(aad.len()) {
+                    Ok(_) => Ok(h),
+                    Err(_) => Err(Error::AadTooLong { len: aad.len() }),
                 });
             aads.push(aad);
             match checked {
@@ -340,11 +355,8 @@ impl Chunky2048 {
             };
             let tags = if group.len() == 1 {
                 let (aad, salt, iv) = params(group[0]);
-                self.bundle(salt, aad, iv).map(|bundle| {
-                    let mut engine = Opener::new(bundle);
-                    engine.open_blocks(&mut bufs[group[0]][HEADER_BYTES..]);
-                    vec![engine.finalize()]
-                })
+                self.open_one(&mut bufs[group[0]], aad, salt, iv)
+                    .map(|t| vec![t])
             } else {
                 self.run_group(&group, &mut bufs, params, true, &mut scratch)
             };
@@ -467,6 +479,16 @@ fn lay_out(data: &[u8], r: &MessageRandomness) -> Vec<u8> {
     body[INNER_HEADER_BYTES..data_end].copy_from_slice(data);
     write_end_padding(&mut body[data_end..], &r.extra_padding, data.len());
     out
+}
+
+/// Seals the laid-out body of the whole message `buf` in place under
+/// `bundle`; its tag.
+fn seal_body(bundle: KeyAadBundle, buf: &mut [u8]) -> [u8; SHMAC_BYTES] {
+    let mut engine = Sealer::new(bundle);
+    for block in buf[HEADER_BYTES..].chunks_exact_mut(BLOCKSIZE) {
+        engine.seal_block(as_block(block));
+    }
+    engine.finalize()
 }
 
 /// Writes `tag ‖ salt ‖ iv` over the first 64 bytes of `out`.
