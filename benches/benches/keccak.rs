@@ -2,7 +2,7 @@
 //! kernel), and one four-state call of every backend this CPU has.
 #![allow(missing_docs)]
 
-use aiootp_core::{KeccakBackend, f1600_x4_with};
+use aiootp_core::KeccakBackend;
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 
@@ -15,10 +15,10 @@ fn keccak(c: &mut Criterion) {
     g.bench_function("single_state_chosen", |b| {
         b.iter(|| chosen(black_box(&mut state)));
     });
-    for backend in KeccakBackend::ALL.into_iter().filter(|b| b.is_available()) {
+    for backend in KeccakBackend::ALL.into_iter().filter_map(KeccakBackend::detect) {
         let mut x4 = [[0u64; 4]; 25];
-        g.bench_function(format!("x4_{}", backend.name()), |b| {
-            b.iter(|| f1600_x4_with(backend, black_box(&mut x4)));
+        g.bench_function(format!("x4_{}", backend.backend().name()), |b| {
+            b.iter(|| backend.f1600_x4(black_box(&mut x4)));
         });
     }
     g.finish();

@@ -45,6 +45,8 @@ struct Options {
     cipher: bool,
     passcrypt: bool,
     database: bool,
+    /// `--backend NAME`: only the rows of that backend, forced.
+    backend: Option<aiootp_core::KeccakBackend>,
 }
 
 pub fn main(args: &[String]) -> Result<(), String> {
@@ -62,6 +64,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
         cipher: true,
         passcrypt: true,
         database: true,
+        backend: None,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -71,6 +74,15 @@ pub fn main(args: &[String]) -> Result<(), String> {
             "--no-reference" => o.reference = false,
             "--no-memory" => o.memory = false,
             "--no-passcrypt" => o.passcrypt = false,
+            "--backend" => {
+                let name = it.next().ok_or("--backend needs portable, avx2 or avx512vl")?;
+                let b = aiootp_core::KeccakBackend::from_name(name)
+                    .ok_or_else(|| format!("no backend `{name}` (portable, avx2, avx512vl)"))?;
+                if !b.is_available() {
+                    return Err(format!("this CPU has no {name}"));
+                }
+                o.backend = Some(b);
+            }
             "--only-cipher" => {
                 o.passcrypt = false;
                 o.memory = false;
@@ -109,15 +121,11 @@ pub fn main(args: &[String]) -> Result<(), String> {
         None
     };
     let pairs = if o.quick { 5 } else { 7 };
-    let forced = std::env::var_os(aiootp_core::KECCAK_BACKEND_ENV).is_some();
-    let backend = format!("{}-x4", aiootp_core::keccak_backend().name());
+    let kernel_sets = kernel_sets(o.backend);
     if o.cipher {
         println!(
-            "{pairs} interleaved pairs a row (t_perm, Rust, reference); medians of per-pair ratios [min-max]"
-        );
-        println!(
-            "{:<15} {:>9} {:>10} {:>10} {:>20} {:>10} {:>20}",
-            "op", "size", "rust MB/s", "bound MB/s", "of bound", "ref MB/s", "vs reference"
+            "{pairs} interleaved pairs a row (t_perm, Rust's chosen plan, Rust's scalar plan, reference); \
+             medians of per-pair ratios [min-max]"
         );
     }
     let mut rows = Vec::new();
@@ -130,40 +138,71 @@ pub fn main(args: &[String]) -> Result<(), String> {
             cases.extend(BATCH_SIZES.iter().map(|&s| (*op, s)));
         }
     }
-    for (op, size) in cases {
-        let row = measure(op, size, min_time, pairs, reference.as_mut())?;
-        let range = |v: &Spread| format!("{:.2} [{:.2}-{:.2}]", v.median, v.min, v.max);
+    for (kernels, with_reference) in &kernel_sets {
+        if cases.is_empty() {
+            break;
+        }
+        let plan = kernels.scope(aiootp_chunky2048::Plans::current);
         println!(
-            "{:<15} {:>9} {:>10.2} {:>10.2} {:>20} {:>10} {:>20}",
-            op,
-            size,
-            row.rust_mb_s.median,
-            row.bound_mb_s.median,
-            range(&row.of_bound),
-            row.reference_mb_s
-                .as_ref()
-                .map_or("-".into(), |r| format!("{:.2}", r.median)),
-            row.vs_reference.as_ref().map_or("-".into(), range),
+            "\n{}{} backend, a four-lane call at {:.2} single-state permutations; plan {plan}",
+            kernels.backend(),
+            if kernels.is_forced() { " (forced)" } else { "" },
+            kernels.costs().x4_ratio
         );
-        let messages = messages_per_op(op);
-        rows.push(
-            json!({"op": op, "size": size, "messages": messages, "threads": 1,
-            "rust_mb_s": row.rust_mb_s.median, "bound_mb_s": row.bound_mb_s.median,
-            "reference_mb_s": row.reference_mb_s.as_ref().map(|r| r.median),
-            "reference_op": reference_op(op),
-            "rust_s": row.rust_s, "reference_s": row.reference_s,
-            "of_bound": row.of_bound.median, "of_bound_min": row.of_bound.min,
-            "of_bound_max": row.of_bound.max,
-            "ratio": row.vs_reference.as_ref().map(|r| r.median),
-            "ratio_min": row.vs_reference.as_ref().map(|r| r.min),
-            "ratio_max": row.vs_reference.as_ref().map(|r| r.max),
-            "perm_ns": row.perm_ns.median, "pairs": pairs, "backend": backend,
-            "single_state": aiootp_core::internal::backend_name(), "forced": forced,
-            "permutations": permutations(op, size)}),
+        println!(
+            "{:<15} {:>9} {:>10} {:>10} {:>20} {:>20} {:>10} {:>20}",
+            "op",
+            "size",
+            "rust MB/s",
+            "bound MB/s",
+            "of bound",
+            "vs scalar plan",
+            "ref MB/s",
+            "vs reference"
         );
+        for &(op, size) in &cases {
+            let reference = if *with_reference { reference.as_mut() } else { None };
+            let row = measure(op, size, min_time, pairs, reference, *kernels)?;
+            let range = |v: &Spread| format!("{:.2} [{:.2}-{:.2}]", v.median, v.min, v.max);
+            println!(
+                "{:<15} {:>9} {:>10.2} {:>10.2} {:>20} {:>20} {:>10} {:>20}",
+                op,
+                size,
+                row.rust_mb_s.median,
+                row.bound_mb_s.median,
+                range(&row.of_bound),
+                range(&row.vs_scalar_plan),
+                row.reference_mb_s
+                    .as_ref()
+                    .map_or("-".into(), |r| format!("{:.2}", r.median)),
+                row.vs_reference.as_ref().map_or("-".into(), range),
+            );
+            let messages = messages_per_op(op);
+            rows.push(
+                json!({"op": op, "size": size, "messages": messages, "threads": 1,
+                "rust_mb_s": row.rust_mb_s.median, "bound_mb_s": row.bound_mb_s.median,
+                "reference_mb_s": row.reference_mb_s.as_ref().map(|r| r.median),
+                "reference_op": reference_op(op),
+                "rust_s": row.rust_s, "reference_s": row.reference_s,
+                "of_bound": row.of_bound.median, "of_bound_min": row.of_bound.min,
+                "of_bound_max": row.of_bound.max,
+                "ratio": row.vs_reference.as_ref().map(|r| r.median),
+                "ratio_min": row.vs_reference.as_ref().map(|r| r.min),
+                "ratio_max": row.vs_reference.as_ref().map(|r| r.max),
+                "plan": plan.to_string(), "x4_ratio": kernels.costs().x4_ratio,
+                "vs_scalar_plan": row.vs_scalar_plan.median,
+                "vs_scalar_plan_min": row.vs_scalar_plan.min,
+                "vs_scalar_plan_max": row.vs_scalar_plan.max,
+                "scalar_plan_mb_s": row.scalar_mb_s.median,
+                "perm_ns": row.perm_ns.median, "pairs": pairs,
+                "backend": kernels.backend().name(),
+                "single_state": kernels.single_name(), "forced": kernels.is_forced(),
+                "permutations": permutations(op, size)}),
+            );
+        }
     }
     let passcrypt_rows = if o.passcrypt {
-        crate::bench_passcrypt::rows(o.reference, o.quick)?
+        crate::bench_passcrypt::rows(o.reference, o.quick, o.backend)?
     } else {
         Vec::new()
     };
@@ -196,6 +235,25 @@ pub fn main(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// The kernels each set of rows runs with, and whether it is compared
+/// with the reference: the process's (forced or not by the environment)
+/// with the reference, then each backend the CPU has, forced, without;
+/// with `--backend`, that backend alone, with the reference.
+fn kernel_sets(only: Option<aiootp_core::KeccakBackend>) -> Vec<(aiootp_core::Kernels, bool)> {
+    use aiootp_core::{KeccakBackend, Kernels};
+    if let Some(b) = only {
+        return Kernels::forced(b).map(|k| (k, true)).into_iter().collect();
+    }
+    let mut sets = vec![(Kernels::current(), true)];
+    sets.extend(
+        KeccakBackend::ALL
+            .into_iter()
+            .filter_map(Kernels::forced)
+            .map(|k| (k, false)),
+    );
+    sets
+}
+
 /// Nanoseconds per `Keccak-f[1600]` of the scalar permutation: the
 /// single-lane bound's `t_perm` (the lanes and any faster single-state
 /// kernel count as gains over it).
@@ -209,11 +267,12 @@ fn permutation_ns(n: u32) -> f64 {
 /// call to one scalar call. Four states per call, so a ratio under 4 is a
 /// throughput gain of 4 / ratio.
 fn keccak_x4_rows(n: u32) -> Vec<Value> {
-    use aiootp_core::{KeccakBackend, f1600_x4_with};
+    use aiootp_core::KeccakBackend;
     let scalar = aiootp_core::internal::f1600_fn();
     let chosen = aiootp_core::keccak_backend();
     let mut rows = Vec::new();
-    for backend in KeccakBackend::ALL.into_iter().filter(|b| b.is_available()) {
+    for detected in KeccakBackend::ALL.into_iter().filter_map(KeccakBackend::detect) {
+        let backend = detected.backend();
         let mut ratios = Vec::new();
         let mut x4_ns = Vec::new();
         let mut x4 = [[0u64; 4]; 25];
@@ -221,7 +280,7 @@ fn keccak_x4_rows(n: u32) -> Vec<Value> {
             let a = util::time_permutation(scalar, n);
             let start = Instant::now();
             for _ in 0..n {
-                let _ = f1600_x4_with(backend, &mut x4);
+                detected.f1600_x4(&mut x4);
             }
             let b = start.elapsed().as_nanos() as f64 / f64::from(n);
             std::hint::black_box(&x4);
@@ -293,6 +352,10 @@ struct Row {
     bound_mb_s: Spread,
     perm_ns: Spread,
     of_bound: Spread,
+    /// The scalar plan's throughput (the same kernels, no lanes, one thread).
+    scalar_mb_s: Spread,
+    /// The chosen plan's throughput over the scalar plan's, per pair.
+    vs_scalar_plan: Spread,
     reference_mb_s: Option<Spread>,
     vs_reference: Option<Spread>,
     /// Median seconds per message.
@@ -319,21 +382,24 @@ fn reference_op(op: &str) -> &str {
 const PERM_SAMPLE: u32 = 20_000;
 
 /// One row in `pairs` interleaved pairs: each pair times `t_perm`, then
-/// `n` Rust repetitions, then the reference's (`n` chosen per side so a
-/// sample takes at least `min_time`).
+/// `n` Rust repetitions with `kernels`' plan, then `n` with the scalar
+/// plan of the same kernels, then the reference's (`n` chosen per side so
+/// a sample takes at least `min_time`).
 fn measure(
     op: &str,
     size: usize,
     min_time: Duration,
     pairs: usize,
     mut reference: Option<&mut Reference>,
+    kernels: aiootp_core::Kernels,
 ) -> Result<Row, String> {
+    let scalar_plan = kernels.with_costs(aiootp_core::Costs::SCALAR);
     let key = aiootp_core::token_bytes(KEY_LEN).map_err(|e| e.to_string())?;
     let data = aiootp_core::token_bytes(size).map_err(|e| e.to_string())?;
     let input = prepare(op, &key, &data)?;
     let mut n = 1usize;
     loop {
-        let t = time_n(op, &key, &data, &input, n)?;
+        let t = kernels.scope(|| time_n(op, &key, &data, &input, n))?;
         if t >= min_time {
             break;
         }
@@ -349,12 +415,21 @@ fn measure(
     let scalar = aiootp_core::internal::scalar_f1600_fn();
     let (mut rust, mut bound, mut perm, mut of_bound, mut refs, mut vs) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut scalar_mb_s, mut vs_scalar) = (vec![], vec![]);
     let mut rust_secs = vec![];
     let mut ref_secs = vec![];
     for _ in 0..pairs {
         let perm_ns = util::time_permutation(scalar, PERM_SAMPLE);
-        let t = time_n(op, &key, &data, &input, n)?.as_secs_f64();
+        let t = kernels
+            .scope(|| time_n(op, &key, &data, &input, n))?
+            .as_secs_f64();
         let mb_s = size as f64 * messages / t / 1e6;
+        let ts = scalar_plan
+            .scope(|| time_n(op, &key, &data, &input, n))?
+            .as_secs_f64();
+        let s_mb_s = size as f64 * messages / ts / 1e6;
+        scalar_mb_s.push(s_mb_s);
+        vs_scalar.push(mb_s / s_mb_s);
         let b = size as f64 / (p * perm_ns * 1e-9) / 1e6;
         rust.push(mb_s);
         bound.push(b);
@@ -375,6 +450,8 @@ fn measure(
         bound_mb_s: Spread::of(bound),
         perm_ns: Spread::of(perm),
         of_bound: Spread::of(of_bound),
+        scalar_mb_s: Spread::of(scalar_mb_s),
+        vs_scalar_plan: Spread::of(vs_scalar),
         rust_s: Spread::of(rust_secs).median,
         reference_s: has_ref.then(|| Spread::of(ref_secs).median),
         reference_mb_s: has_ref.then(|| Spread::of(refs)),

@@ -19,69 +19,138 @@ pub fn permutations(s: Settings) -> u64 {
 }
 
 /// The Passcrypt rows, each in interleaved pairs (a `t_perm` sample,
-/// Rust, the reference): medians, and the min and max of the per-pair
-/// Rust/reference ratio (`ratio`: reference time over Rust time).
-pub fn rows(reference: bool, quick: bool) -> Result<Vec<Value>, String> {
-    let cases = if quick { &CASES[..2] } else { CASES };
+/// Rust's chosen plan, Rust with the cores alone on threads, Rust with
+/// the cores in lanes, the reference): medians, and the min and max of the
+/// per-pair ratios (`ratio`: reference time over Rust time;
+/// `vs_scalar_plan`: the cores-alone-on-threads time over the chosen
+/// plan's; `vs_lanes_plan` likewise; `vs_best_other`: the better of the
+/// two over the chosen). After the process's kernels, each backend the
+/// CPU has, forced, without the reference; `--backend` runs that one only.
+pub fn rows(
+    reference: bool,
+    quick: bool,
+    only: Option<aiootp_core::KeccakBackend>,
+) -> Result<Vec<Value>, String> {
+    let cases = if quick { &CASES[..3] } else { CASES };
     let pairs = if quick { 3 } else { 5 };
-    println!(
-        "{:<12} {:>9} {:>9} {:>8} {:>12} {:>22} {:>9}",
-        "passcrypt", "rust s", "floor s", "x floor", "reference s", "vs ref [min-max]", "peak MiB"
-    );
     let median = |mut v: Vec<f64>| {
         v.sort_by(f64::total_cmp);
         (v[v.len() / 2], v[0], v[v.len() - 1])
     };
     let scalar = aiootp_core::internal::scalar_f1600_fn();
-    let mut out = Vec::new();
-    for &(mb, cpu, cores) in cases {
-        let s = Settings {
-            mb,
-            cpu,
-            cores,
-            tag_size: 16,
-        };
-        let (mut rust, mut floors, mut refs, mut ratios, mut rss) =
-            (vec![], vec![], vec![], vec![], 0.0f64);
-        for _ in 0..pairs {
-            let perm_ns = util::time_permutation(scalar, 20_000);
-            let (rust_s, peak) = run_child(s)?;
-            rss = rss.max(peak);
-            rust.push(rust_s);
-            floors.push(permutations(s) as f64 * perm_ns * 1e-9);
-            if reference {
-                let r = reference_time(s)?;
-                refs.push(r);
-                ratios.push(r / rust_s);
-            }
+    let mut sets: Vec<(Option<aiootp_core::KeccakBackend>, bool)> = Vec::new();
+    match only {
+        Some(b) => sets.push((Some(b), reference)),
+        None => {
+            sets.push((None, reference));
+            sets.extend(
+                aiootp_core::KeccakBackend::ALL
+                    .into_iter()
+                    .filter(|b| b.is_available())
+                    .map(|b| (Some(b), false)),
+            );
         }
-        let (rust_s, _, _) = median(rust.clone());
-        let (floor_s, _, _) = median(floors.clone());
-        let of_floor = median(rust.iter().zip(&floors).map(|(r, f)| r / f).collect());
-        let refd = reference.then(|| (median(refs).0, median(ratios)));
-        println!(
-            "{:<12} {:>9.3} {:>9.3} {:>8.3} {:>12} {:>22} {:>9.1}",
-            format!("{mb},{cpu},{cores}"),
-            rust_s,
-            floor_s,
-            of_floor.0,
-            refd.map_or("-".into(), |r| format!("{:.3}", r.0)),
-            refd.map_or("-".into(), |(_, (m, lo, hi))| format!(
-                "{m:.2}x [{lo:.2}-{hi:.2}]"
-            )),
-            rss
-        );
-        out.push(
-            json!({"op": "passcrypt", "mb": mb, "cpu": cpu, "cores": cores,
-            "rust_s": rust_s, "floor_s": floor_s, "of_floor": of_floor.0,
-            "reference_s": refd.map(|r| r.0), "ratio": refd.map(|r| r.1.0),
-            "ratio_min": refd.map(|r| r.1.1), "ratio_max": refd.map(|r| r.1.2),
-            "pairs": pairs, "peak_rss_mib": rss,
-            "backend": format!("{}-x4", aiootp_core::keccak_backend().name()),
-            "forced": std::env::var_os(aiootp_core::KECCAK_BACKEND_ENV).is_some()}),
-        );
     }
-    out.push(lockstep_row(if quick { 3 } else { 5 })?);
+    let mut out = Vec::new();
+    for (backend, reference) in sets {
+        let forced = backend.is_some() || std::env::var_os(aiootp_core::KECCAK_BACKEND_ENV).is_some();
+        let backend_env: Vec<(&str, String)> = backend
+            .map(|b| (aiootp_core::KECCAK_BACKEND_ENV, b.name().to_string()))
+            .into_iter()
+            .collect();
+        let with = |extra: &[(&'static str, &str)]| -> Vec<(&str, String)> {
+            let mut v = backend_env.clone();
+            v.extend(extra.iter().map(|(k, x)| (*k, (*x).to_string())));
+            v
+        };
+        let chosen_env = with(&[]);
+        let threads_env = with(&[(aiootp_core::X4_RATIO_ENV, "inf")]);
+        let lanes_env = with(&[(aiootp_core::X4_RATIO_ENV, "0.01")]);
+        let name = backend.map_or_else(
+            || aiootp_core::keccak_backend().name().to_string(),
+            |b| b.name().to_string(),
+        );
+        println!(
+            "\n{name}{} Passcrypt, in pairs (t_perm, chosen, cores alone on threads, cores in lanes, reference)",
+            if forced { " (forced)" } else { "" }
+        );
+        println!(
+            "{:<12} {:>16} {:>9} {:>9} {:>8} {:>20} {:>20} {:>12} {:>22} {:>9}",
+            "passcrypt", "plan", "rust s", "floor s", "x floor", "vs threads plan",
+            "vs lanes plan", "reference s", "vs ref [min-max]", "peak MiB"
+        );
+        for &(mb, cpu, cores) in cases {
+            let s = Settings {
+                mb,
+                cpu,
+                cores,
+                tag_size: 16,
+            };
+            let (mut rust, mut floors, mut refs, mut ratios, mut rss) =
+                (vec![], vec![], vec![], vec![], 0.0f64);
+            let (mut vs_threads, mut vs_lanes, mut vs_best) = (vec![], vec![], vec![]);
+            let mut plan = String::new();
+            let mut x4_ratio = 0.0;
+            for _ in 0..pairs {
+                let perm_ns = util::time_permutation(scalar, 20_000);
+                let chosen = run_child(s, None, &chosen_env)?;
+                let threads = run_child(s, None, &threads_env)?;
+                let lanes = run_child(s, None, &lanes_env)?;
+                rss = rss.max(chosen.peak_mib);
+                rust.push(chosen.seconds);
+                plan.clone_from(&chosen.plan);
+                x4_ratio = chosen.x4_ratio;
+                vs_threads.push(threads.seconds / chosen.seconds);
+                vs_lanes.push(lanes.seconds / chosen.seconds);
+                vs_best.push(threads.seconds.min(lanes.seconds) / chosen.seconds);
+                floors.push(permutations(s) as f64 * perm_ns * 1e-9);
+                if reference {
+                    let r = reference_time(s)?;
+                    refs.push(r);
+                    ratios.push(r / chosen.seconds);
+                }
+            }
+            let (rust_s, _, _) = median(rust.clone());
+            let (floor_s, _, _) = median(floors.clone());
+            let of_floor = median(rust.iter().zip(&floors).map(|(r, f)| r / f).collect());
+            let vs_threads = median(vs_threads);
+            let vs_lanes = median(vs_lanes);
+            let vs_best = median(vs_best);
+            let refd = reference.then(|| (median(refs).0, median(ratios)));
+            let range = |(m, lo, hi): (f64, f64, f64)| format!("{m:.2}x [{lo:.2}-{hi:.2}]");
+            println!(
+                "{:<12} {:>16} {:>9.3} {:>9.3} {:>8.3} {:>20} {:>20} {:>12} {:>22} {:>9.1}",
+                format!("{mb},{cpu},{cores}"),
+                plan,
+                rust_s,
+                floor_s,
+                of_floor.0,
+                range(vs_threads),
+                range(vs_lanes),
+                refd.map_or("-".into(), |r| format!("{:.3}", r.0)),
+                refd.map_or("-".into(), |(_, r)| range(r)),
+                rss
+            );
+            out.push(
+                json!({"op": "passcrypt", "mb": mb, "cpu": cpu, "cores": cores,
+                "rust_s": rust_s, "floor_s": floor_s, "of_floor": of_floor.0,
+                "reference_s": refd.map(|r| r.0), "ratio": refd.map(|r| r.1.0),
+                "ratio_min": refd.map(|r| r.1.1), "ratio_max": refd.map(|r| r.1.2),
+                "plan": plan, "x4_ratio": x4_ratio,
+                "vs_scalar_plan": vs_threads.0, "vs_scalar_plan_min": vs_threads.1,
+                "vs_scalar_plan_max": vs_threads.2,
+                "vs_lanes_plan": vs_lanes.0, "vs_lanes_plan_min": vs_lanes.1,
+                "vs_lanes_plan_max": vs_lanes.2,
+                "vs_best_other": vs_best.0, "vs_best_other_min": vs_best.1,
+                "vs_best_other_max": vs_best.2,
+                "pairs": pairs, "peak_rss_mib": rss,
+                "backend": name, "forced": forced}),
+            );
+        }
+    }
+    if only.is_none() {
+        out.push(lockstep_row(if quick { 3 } else { 5 })?);
+    }
     Ok(out)
 }
 
@@ -99,8 +168,10 @@ fn lockstep_row(pairs: usize) -> Result<Value, String> {
     let mut ratios = Vec::new();
     let (mut one, mut four) = (Vec::new(), Vec::new());
     for _ in 0..pairs {
-        let (a, _) = run_child_threads(settings(1), Some(1))?;
-        let (b, _) = run_child_threads(settings(4), Some(1))?;
+        // The cores in lanes, forced (one thread): the lanes' own gain.
+        let lanes = [(aiootp_core::X4_RATIO_ENV, "0.01".to_string())];
+        let a = run_child(settings(1), Some(1), &lanes)?.seconds;
+        let b = run_child(settings(4), Some(1), &lanes)?.seconds;
         ratios.push(b / a);
         one.push(a);
         four.push(b);
@@ -127,17 +198,23 @@ fn lockstep_row(pairs: usize) -> Result<Value, String> {
     )
 }
 
-fn run_child(s: Settings) -> Result<(f64, f64), String> {
-    run_child_threads(s, None)
+/// What a child measured.
+struct Child {
+    seconds: f64,
+    peak_mib: f64,
+    x4_ratio: f64,
+    plan: String,
 }
 
-/// [`run_child`] on `threads` threads (rayon's), if given.
-fn run_child_threads(s: Settings, threads: Option<usize>) -> Result<(f64, f64), String> {
+/// One child process timing `s` on `threads` threads (rayon's), if given,
+/// with `env` set.
+fn run_child(s: Settings, threads: Option<usize>, env: &[(&str, String)]) -> Result<Child, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut cmd = Command::new(exe);
     if let Some(t) = threads {
         cmd.env("RAYON_NUM_THREADS", t.to_string());
     }
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
     let out = cmd
         .args([
             "bench",
@@ -155,9 +232,15 @@ fn run_child_threads(s: Settings, threads: Option<usize>) -> Result<(f64, f64), 
         ));
     }
     let text = String::from_utf8_lossy(&out.stdout);
-    let mut it = text.split_whitespace().map(str::parse::<f64>);
-    match (it.next(), it.next()) {
-        (Some(Ok(t)), Some(Ok(r))) => Ok((t, r)),
+    let mut it = text.split_whitespace();
+    let mut num = || it.next().and_then(|x| x.parse::<f64>().ok());
+    match (num(), num(), num()) {
+        (Some(seconds), Some(peak_mib), Some(x4_ratio)) => Ok(Child {
+            seconds,
+            peak_mib,
+            x4_ratio,
+            plan: text.split_whitespace().nth(3).unwrap_or("?").to_string(),
+        }),
         _ => Err(format!("passcrypt child printed {text:?}")),
     }
 }
@@ -186,7 +269,15 @@ pub fn child(args: &[String]) -> Result<(), String> {
         times.push(start.elapsed().as_secs_f64());
     }
     times.sort_by(f64::total_cmp);
-    println!("{} {}", times[1], util::peak_rss_mib());
+    let plan = aiootp_passcrypt::core_plan_for(s.cores);
+    println!(
+        "{} {} {} lanes={},threads={}",
+        times[1],
+        util::peak_rss_mib(),
+        aiootp_core::Kernels::current().costs().x4_ratio,
+        plan.lanes,
+        plan.threads
+    );
     Ok(())
 }
 

@@ -87,5 +87,6 @@ pub use constants::{
     MIN_BLOCK_ID_BYTES, MIN_KEY_BYTES, PACKETSIZE, SALT_BYTES, SHMAC_BYTES,
 };
 pub use error::{Error, Result};
+pub use lanes::Plans;
 pub use message::ciphertext_len;
 pub use stream::packets::{CipherStream, DecipherStream, Packet, StreamHmac};

@@ -13,13 +13,11 @@
 //! (property test `every_backend_matches_the_scalar_permutation_on_every_lane`);
 //! none has a branch or a memory index that depends on the data.
 //!
-//! [`backend`] is chosen once per process: the fastest the CPU has, or the
-//! one `AIOOTP_KECCAK_BACKEND` names (`portable`, `avx2`, `avx512vl`) if
-//! the CPU has it. [`f1600_x4_with`] runs a named one, refusing one the CPU
-//! lacks without running it.
+//! A backend runs only through a [`Detected`], the proof that the CPU has
+//! it, which only [`Backend::detect`] makes. Which one a process uses, and
+//! when the lanes pay, is a value: [`Kernels`](crate::Kernels).
 
 use crate::keccak::State;
-use std::sync::OnceLock;
 
 /// Four Keccak states, lane-interleaved: `s[i][j]` is lane `i` of state `j`.
 pub type StateX4 = [[u64; 4]; 25];
@@ -81,151 +79,118 @@ impl core::fmt::Display for Backend {
     }
 }
 
-/// A backend the running CPU does not have.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Unavailable(pub Backend);
+/// Proof that the running CPU has a backend: made only by
+/// [`Backend::detect`], so a four-state permutation can never be asked of
+/// a backend the CPU lacks (as `cpufeatures`' `InitToken` does for
+/// RustCrypto's `chacha20`). [`Detected::f1600_x4`] therefore cannot fail
+/// and cannot skip a permutation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Detected(Backend);
 
-impl core::fmt::Display for Unavailable {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(
-            f,
-            "this CPU has no {} (the Keccak backend asked for)",
-            self.0
-        )
+impl Backend {
+    /// The proof that the running CPU has this backend, or `None`.
+    #[must_use]
+    pub fn detect(self) -> Option<Detected> {
+        self.is_available().then_some(Detected(self))
     }
 }
 
-impl std::error::Error for Unavailable {}
+impl Detected {
+    /// The portable backend, which every CPU has.
+    pub const PORTABLE: Self = Self(Backend::Portable);
+
+    /// The fastest backend the running CPU has.
+    #[must_use]
+    pub fn best() -> Self {
+        Backend::ALL
+            .into_iter()
+            .rev()
+            .find_map(Backend::detect)
+            .unwrap_or(Self::PORTABLE)
+    }
+
+    /// The backend this proves.
+    #[must_use]
+    pub const fn backend(self) -> Backend {
+        self.0
+    }
+
+    /// Applies Keccak-f\[1600\] to each of the four states.
+    pub fn f1600_x4(self, states: &mut StateX4) {
+        match self.0 {
+            Backend::Portable => portable(states),
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx2 => {
+                #[allow(unsafe_code)]
+                // SAFETY: `x86::avx2` needs only AVX2; a `Detected` is made
+                // only by `Backend::detect`, after `is_available` confirmed
+                // it on the running CPU.
+                unsafe {
+                    x86::avx2(states);
+                }
+            }
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx512Vl => {
+                #[allow(unsafe_code)]
+                // SAFETY: `x86::avx512vl` needs AVX-512F and AVX-512VL; a
+                // `Detected` is made only by `Backend::detect`, after
+                // `is_available` confirmed both on the running CPU.
+                unsafe {
+                    x86::avx512vl(states);
+                }
+            }
+            // Unreachable: `detect` proves no other backend off x86-64.
+            #[cfg(not(target_arch = "x86_64"))]
+            _ => portable(states),
+        }
+    }
+
+    /// The one-state permutation on this backend's vector unit, where it
+    /// has one (AVX-512VL: the four-lane rounds on lane 0).
+    #[must_use]
+    pub fn single_state_kernel(self) -> Option<fn(&mut State)> {
+        #[cfg(target_arch = "x86_64")]
+        if self.0 == Backend::Avx512Vl {
+            return Some(|state| {
+                #[allow(unsafe_code)]
+                // SAFETY: `x86::avx512vl_x1` needs AVX-512F and AVX-512VL;
+                // this closure is handed out only by a `Detected` of the
+                // AVX-512VL backend, which proves both.
+                unsafe {
+                    x86::avx512vl_x1(state);
+                }
+            });
+        }
+        None
+    }
+}
+
+impl core::fmt::Display for Detected {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.0.name())
+    }
+}
 
 /// The environment variable that forces a backend (`portable`, `avx2`,
 /// `avx512vl`); one the CPU lacks, or an unknown name, is ignored.
 pub const BACKEND_ENV: &str = "AIOOTP_KECCAK_BACKEND";
 
-/// The backend this process uses, chosen on first use.
+/// The four-state backend of the calling thread's [`Kernels`](crate::Kernels).
 #[must_use]
 pub fn backend() -> Backend {
-    static CHOSEN: OnceLock<Backend> = OnceLock::new();
-    *CHOSEN.get_or_init(|| {
-        let forced = std::env::var(BACKEND_ENV)
-            .ok()
-            .and_then(|n| Backend::from_name(n.trim()))
-            .filter(|b| b.is_available());
-        forced.unwrap_or_else(|| {
-            Backend::ALL
-                .into_iter()
-                .rev()
-                .find(|b| b.is_available())
-                .unwrap_or(Backend::Portable)
-        })
-    })
+    crate::Kernels::current().backend()
 }
 
-/// Applies Keccak-f\[1600\] to each of the four states, with [`backend`].
+/// Applies Keccak-f\[1600\] to each of the four states, with the
+/// calling thread's [`Kernels`](crate::Kernels).
 pub fn f1600_x4(states: &mut StateX4) {
-    // The chosen backend is available by construction.
-    let _ = f1600_x4_with(backend(), states);
+    crate::Kernels::current().x4().f1600_x4(states);
 }
 
-/// Applies Keccak-f\[1600\] to each of the four states with `backend`.
-///
-/// # Errors
-/// [`Unavailable`] when the CPU lacks it (nothing is run).
-pub fn f1600_x4_with(backend: Backend, states: &mut StateX4) -> Result<(), Unavailable> {
-    if !backend.is_available() {
-        return Err(Unavailable(backend));
-    }
-    match backend {
-        Backend::Portable => portable(states),
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx2 => {
-            #[allow(unsafe_code)]
-            // SAFETY: `x86::avx2` needs only AVX2, which `is_available`
-            // has just confirmed on the running CPU.
-            unsafe {
-                x86::avx2(states);
-            }
-        }
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx512Vl => {
-            #[allow(unsafe_code)]
-            // SAFETY: `x86::avx512vl` needs AVX-512F and AVX-512VL, which
-            // `is_available` has just confirmed on the running CPU.
-            unsafe {
-                x86::avx512vl(states);
-            }
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        _ => return Err(Unavailable(backend)),
-    }
-    Ok(())
-}
-
-/// The single-state permutation and its name. With AVX-512VL, the
-/// four-lane rounds on lane 0 run a single state too: on Zen 4 one such
-/// call costs 0.6-0.9 of the scalar permutation, on Zen 5 about 1.05. So
-/// unless the AVX-512VL backend is forced (the tests of that backend),
-/// both are timed once, interleaved, and the faster is kept; the output is
-/// the same either way.
-fn select() -> Single {
-    let scalar = crate::keccak::scalar_fn();
-    let scalar_name = if cfg!(target_arch = "x86_64") && has_bmi1() {
-        "aiootp-core keccak (bmi1)"
-    } else {
-        "aiootp-core keccak (portable)"
-    };
-    #[cfg(target_arch = "x86_64")]
-    if backend() == Backend::Avx512Vl
-        && let Some(vector) = avx512vl_x1_fn()
-    {
-        let forced = std::env::var(BACKEND_ENV).is_ok_and(|n| n.trim() == Backend::Avx512Vl.name());
-        if forced || faster(vector, scalar) {
-            return (vector, "aiootp-core keccak (avx512vl, one state on lane 0)");
-        }
-    }
-    (scalar, scalar_name)
-}
-
-fn has_bmi1() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("bmi1")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    false
-}
-
-/// Whether `a` beats `b` by 3% or more: five interleaved rounds of 256
-/// permutations each (about 0.7 ms in all), the best round of each.
-#[cfg(target_arch = "x86_64")]
-fn faster(a: fn(&mut State), b: fn(&mut State)) -> bool {
-    let mut state = [0u64; 25];
-    let mut time = |f: fn(&mut State)| {
-        let start = std::time::Instant::now();
-        for _ in 0..256 {
-            f(&mut state);
-        }
-        start.elapsed()
-    };
-    let (mut best_a, mut best_b) = (std::time::Duration::MAX, std::time::Duration::MAX);
-    for _ in 0..5 {
-        best_a = best_a.min(time(a));
-        best_b = best_b.min(time(b));
-    }
-    best_a.as_nanos() * 100 < best_b.as_nanos() * 97
-}
-
-/// A single-state permutation and its name.
-type Single = (fn(&mut State), &'static str);
-
-fn chosen() -> Single {
-    static F: OnceLock<Single> = OnceLock::new();
-    *F.get_or_init(select)
-}
-
-/// The permutation this process uses (chosen once, on first use).
+/// The permutation of the calling thread's [`Kernels`](crate::Kernels).
 #[must_use]
 pub fn f1600_fn() -> fn(&mut State) {
-    chosen().0
+    crate::Kernels::current().single()
 }
 
 /// Applies Keccak-f\[1600\] to `state`.
@@ -237,7 +202,7 @@ pub fn f1600(state: &mut State) {
 /// reports.
 #[must_use]
 pub fn backend_name() -> &'static str {
-    chosen().1
+    crate::Kernels::current().single_name()
 }
 
 /// Interleaves four states.
@@ -250,23 +215,6 @@ pub fn interleave(states: &[State; 4]) -> StateX4 {
 #[must_use]
 pub fn deinterleave(x4: &StateX4) -> [State; 4] {
     core::array::from_fn(|j| core::array::from_fn(|i| x4[i][j]))
-}
-
-/// One permutation of one state on the vector unit (AVX-512VL), when the
-/// CPU has it: the single-call kernel for the serial chains of the cipher.
-#[cfg(target_arch = "x86_64")]
-pub(crate) fn avx512vl_x1_fn() -> Option<fn(&mut State)> {
-    if !Backend::Avx512Vl.is_available() {
-        return None;
-    }
-    Some(|state| {
-        #[allow(unsafe_code)]
-        // SAFETY: `x86::avx512vl_x1` needs AVX-512F and AVX-512VL; this
-        // closure is handed out only after `is_available` confirmed both.
-        unsafe {
-            x86::avx512vl_x1(state);
-        }
-    })
 }
 
 fn portable(states: &mut StateX4) {
@@ -456,18 +404,17 @@ mod tests {
                 states[i / 25][i % 25] = *w;
             }
             for backend in Backend::ALL {
+                let Some(detected) = backend.detect() else {
+                    prop_assert!(!backend.is_available());
+                    continue;
+                };
                 let mut x4 = interleave(&states);
                 let mut want = states;
-                let mut ran = true;
                 for _ in 0..chain {
                     want = scalar(&want);
-                    ran &= f1600_x4_with(backend, &mut x4).is_ok();
+                    detected.f1600_x4(&mut x4);
                 }
-                if ran {
-                    prop_assert_eq!(deinterleave(&x4), want, "{}", backend);
-                } else {
-                    prop_assert!(!backend.is_available());
-                }
+                prop_assert_eq!(deinterleave(&x4), want, "{}", backend);
             }
         }
     }
@@ -478,7 +425,10 @@ mod tests {
     #[test]
     fn the_single_state_vector_kernel_matches_the_scalar_permutation() {
         #[cfg(target_arch = "x86_64")]
-        match avx512vl_x1_fn() {
+        match Backend::Avx512Vl
+            .detect()
+            .and_then(Detected::single_state_kernel)
+        {
             Some(f) => {
                 let mut a = [0u64; 25];
                 for i in 0..300u64 {
@@ -498,46 +448,24 @@ mod tests {
         // Keccak-f[1600] of the all-zero state: first lane 0xF1258F7940E1DDE7
         // (the Keccak team's KeccakF-1600 intermediate values).
         let mut x4 = [[0u64; 4]; 25];
-        for backend in Backend::ALL.into_iter().filter(|b| b.is_available()) {
+        for backend in Backend::ALL.into_iter().filter_map(Backend::detect) {
             x4 = [[0u64; 4]; 25];
-            f1600_x4_with(backend, &mut x4).unwrap();
+            backend.f1600_x4(&mut x4);
             assert_eq!(x4[0], [0xF125_8F79_40E1_DDE7; 4], "{backend}");
         }
         let _ = x4;
     }
 
-    /// `cargo xtask test` runs this once per backend name in
-    /// `AIOOTP_KECCAK_BACKEND` (and once without it).
     #[test]
-    fn the_environment_forces_an_available_backend_only() {
-        let best = Backend::ALL
-            .into_iter()
-            .rev()
-            .find(|b| b.is_available())
-            .unwrap();
-        match std::env::var(BACKEND_ENV)
-            .ok()
-            .and_then(|n| Backend::from_name(&n))
-        {
-            Some(forced) if forced.is_available() => assert_eq!(backend(), forced),
-            Some(_) | None => assert_eq!(backend(), best),
-        }
-    }
-
-    #[test]
-    fn a_missing_backend_is_refused_and_not_run() {
+    fn only_an_available_backend_is_detected() {
         for backend in Backend::ALL {
-            let mut x4 = [[1u64; 4]; 25];
-            if backend.is_available() {
-                assert!(f1600_x4_with(backend, &mut x4).is_ok());
-                assert_ne!(x4, [[1u64; 4]; 25]);
-            } else {
-                assert_eq!(f1600_x4_with(backend, &mut x4), Err(Unavailable(backend)));
-                assert_eq!(x4, [[1u64; 4]; 25], "{backend} ran");
-            }
+            assert_eq!(backend.detect().is_some(), backend.is_available(), "{backend}");
         }
-        assert!(backend().is_available());
+        assert!(Backend::Portable.detect().is_some());
+        assert!(Detected::best().backend().is_available());
         assert_eq!(Backend::from_name("avx2"), Some(Backend::Avx2));
         assert_eq!(Backend::from_name("sse9"), None);
+        #[cfg(not(target_arch = "x86_64"))]
+        assert_eq!(Detected::best(), Detected::PORTABLE);
     }
 }

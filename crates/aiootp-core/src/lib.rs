@@ -23,7 +23,8 @@
 //! must read back as exactly the float Python wrote. Hooks that
 //! only the known-answer drivers need are in [`internal`], which is not a
 //! stable interface.
-// `unsafe` is denied crate-wide; the one exception is documented in `keccak`.
+// `unsafe` is denied crate-wide; the exceptions are the vector Keccak
+// kernels in `lanes`, each block with its SAFETY note.
 #![deny(unsafe_code)]
 
 mod clock;
@@ -38,6 +39,7 @@ mod hash;
 mod json;
 mod kdf;
 mod keccak;
+mod kernels;
 mod lanes;
 mod primes;
 mod rand;
@@ -69,18 +71,18 @@ pub use json::{
 };
 pub use kdf::{DomainKdf, KeyHash, keyed_choices};
 pub use keccak::State as KeccakState;
+pub use kernels::{Costs, JobsPlan, Kernels, LANE_MARGIN, X4_RATIO_ENV};
 pub use lanes::{
-    BACKEND_ENV as KECCAK_BACKEND_ENV, Backend as KeccakBackend, StateX4 as KeccakStateX4,
-    Unavailable as KeccakBackendUnavailable, backend as keccak_backend,
-    deinterleave as keccak_deinterleave, f1600, f1600_x4, f1600_x4_with,
-    interleave as keccak_interleave,
+    BACKEND_ENV as KECCAK_BACKEND_ENV, Backend as KeccakBackend, Detected as DetectedBackend,
+    StateX4 as KeccakStateX4, backend as keccak_backend, deinterleave as keccak_deinterleave,
+    f1600, f1600_x4, interleave as keccak_interleave,
 };
 pub use rand::{
     csprng, csprng_with, fill_random, generate_key, generate_salt, random_array, token_bytes,
 };
 pub use secret::{SecretArray, SecretBytes};
 pub use xof::{Shake, Shake128, Shake256, shake_128, shake_256};
-pub use xof_x4::{Shake128x4, absorb_with_digests};
+pub use xof_x4::{Shake128x4, absorb_then_digests, absorb_with_digests};
 
 #[doc(hidden)]
 pub mod internal {

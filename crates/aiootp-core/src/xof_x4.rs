@@ -7,7 +7,7 @@
 //! included (property test `four_lanes_are_four_shake128s`).
 
 use crate::keccak::State;
-use crate::lanes::{Backend, StateX4, f1600_x4_with};
+use crate::lanes::{Backend, Detected, StateX4};
 use crate::xof::Shake128;
 use zeroize::Zeroize;
 
@@ -17,7 +17,7 @@ const RATE: usize = 168;
 pub struct Shake128x4 {
     state: StateX4,
     pos: usize,
-    backend: Backend,
+    backend: Detected,
 }
 
 impl core::fmt::Debug for Shake128x4 {
@@ -60,7 +60,7 @@ impl Shake128x4 {
         Some(Self {
             state,
             pos,
-            backend: crate::lanes::backend(),
+            backend: crate::Kernels::current().x4(),
         })
     }
 
@@ -79,8 +79,7 @@ impl Shake128x4 {
     }
 
     fn permute(&mut self) {
-        // The process's backend is available by construction.
-        let _ = f1600_x4_with(self.backend, &mut self.state);
+        self.backend.f1600_x4(&mut self.state);
     }
 
     /// Absorbs `data[j]` into lane `j`; a `None` lane absorbs nothing of
@@ -199,7 +198,7 @@ struct Lanes<'a, 'b> {
     chains: usize,
     busy: [Option<Squeeze>; 4],
     waiting: Waiting,
-    backend: Backend,
+    backend: Detected,
     outputs: &'a mut [&'b mut [u8]],
 }
 
@@ -245,7 +244,7 @@ impl Lanes<'_, '_> {
                 }
             }
         }
-        let _ = f1600_x4_with(self.backend, &mut self.x4);
+        self.backend.f1600_x4(&mut self.x4);
         for s in 0..4 {
             let Some(mut job) = self.busy[s] else {
                 continue;
@@ -295,6 +294,30 @@ impl Lanes<'_, '_> {
     }
 }
 
+/// The loop [`absorb_with_digests`] computes, one permutation at a time
+/// with the single-state kernel: for each message `i` and sponge `k`,
+/// `sponges[k].update(message)` then `sponges[k].digest_into(output)`.
+/// What a plan without lanes runs.
+pub fn absorb_then_digests(
+    sponges: &mut [&mut Shake128],
+    inputs: &[&[u8]],
+    msg_len: usize,
+    outputs: &mut [&mut [u8]],
+    digest_len: usize,
+) {
+    for (c, sponge) in sponges.iter_mut().enumerate() {
+        let (Some(input), Some(output)) = (inputs.get(c), outputs.get_mut(c)) else {
+            continue;
+        };
+        for (i, m) in input.chunks(msg_len.max(1)).enumerate() {
+            sponge.update(m);
+            if let Some(d) = output.get_mut(i * digest_len..(i + 1) * digest_len) {
+                sponge.digest_into(d);
+            }
+        }
+    }
+}
+
 /// Runs up to one to three sponges (`sponges`, all at the same position
 /// in the rate) through `n` equal-size messages each, with the digest of
 /// `digest_len` bytes after every message, as [`Shake128::update`] then
@@ -313,8 +336,8 @@ impl Lanes<'_, '_> {
 /// The output is exactly the loop's (property test
 /// `chained_digests_are_updates_then_digests`).
 ///
-/// Falls back to that loop when the process's backend is the portable
-/// one, when the sponges are not at the same position, or when the
+/// Falls back to that loop ([`absorb_then_digests`]) when the calling
+/// thread's backend is the portable one, when the sponges are not at the same position, or when the
 /// slices do not have the sizes above.
 pub fn absorb_with_digests(
     sponges: &mut [&mut Shake128],
@@ -332,19 +355,9 @@ pub fn absorb_with_digests(
         && inputs.iter().all(|i| i.len() == n * msg_len)
         && outputs.iter().all(|o| o.len() == n * digest_len);
     let pos0 = sponges.first().map_or(0, |s| s.parts().1);
-    let backend = crate::lanes::backend();
-    if !sized || backend == Backend::Portable || sponges.iter().any(|s| s.parts().1 != pos0) {
-        for (c, sponge) in sponges.iter_mut().enumerate() {
-            let (Some(input), Some(output)) = (inputs.get(c), outputs.get_mut(c)) else {
-                continue;
-            };
-            for (i, m) in input.chunks(msg_len.max(1)).enumerate() {
-                sponge.update(m);
-                if let Some(d) = output.get_mut(i * digest_len..(i + 1) * digest_len) {
-                    sponge.digest_into(d);
-                }
-            }
-        }
+    let backend = crate::Kernels::current().x4();
+    if !sized || backend.backend() == Backend::Portable || sponges.iter().any(|s| s.parts().1 != pos0) {
+        absorb_then_digests(sponges, inputs, msg_len, outputs, digest_len);
         return;
     }
     let mut lanes = Lanes {

@@ -137,9 +137,10 @@ impl Passcrypt {
 
     /// `Passcrypt.new(passphrase, salt, aad=aad, mb, cpu, cores, tag_size)`:
     /// the raw key derivation (`Settings::NEW_DEFAULTS` has the reference's
-    /// defaults, tag 64). The `cores` instances run four at a time in
-    /// lockstep as the lanes of one sponge (with a vector Keccak), and
-    /// such groups in parallel.
+    /// defaults, tag 64). The `cores` instances run alone or up to four at
+    /// a time in lockstep as the lanes of one sponge, on one thread or
+    /// several: the plan the calling thread's
+    /// [`Kernels`](aiootp_core::Kernels) costs make cheapest.
     ///
     /// # Errors
     /// The setting checks in the reference's order, or [`Error::OutOfMemory`].
@@ -182,14 +183,20 @@ impl Passcrypt {
             let tag = instance::run(&input, trace.then_some(&mut t))?;
             Ok((t, tag))
         };
-        // With a vector Keccak, the cores run four at a time in lockstep
-        // as the lanes of one sponge (each group on one thread; groups in
-        // parallel); traces, and the portable build, run each core alone.
-        let lanes = aiootp_core::keccak_backend() != aiootp_core::KeccakBackend::Portable;
-        let results: Vec<CoreTrace> = if lanes && !trace && settings.cores >= 2 {
-            let run_group = |group: u64| -> Result<Vec<CoreTrace>> {
-                let first = 4 * group;
-                let last = (first + 4).min(settings.cores);
+        // The cores run alone or up to four at a time in lockstep as the
+        // lanes of one sponge, the groups on threads: whichever the
+        // calling thread's costs say is fastest (`Costs::jobs`). Traces
+        // run each core alone.
+        let kernels = aiootp_core::Kernels::current();
+        let plan = core_plan(kernels.costs(), settings.cores, trace);
+        let run_group = |group: u64| -> Result<Vec<CoreTrace>> {
+            kernels.scope(|| {
+                let lanes = plan.lanes as u64;
+                let first = lanes * group;
+                let last = (first + lanes).min(settings.cores);
+                if lanes == 1 {
+                    return Ok(vec![run_core(first)?]);
+                }
                 // The core aads hold the pepper.
                 let aads: Vec<Zeroizing<Vec<u8>>> = (first..last)
                     .map(|core| Zeroizing::new(self.core_aad(aad, core, settings.mb)))
@@ -208,14 +215,13 @@ impl Passcrypt {
                     .collect();
                 let tags = instance::run_lockstep(&inputs)?;
                 Ok(tags.into_iter().map(|t| (Trace::default(), t)).collect())
-            };
-            run_cores(settings.cores.div_ceil(4), run_group)?
-                .into_iter()
-                .flatten()
-                .collect()
-        } else {
-            run_cores(settings.cores, run_core)?
+            })
         };
+        let groups = settings.cores.div_ceil(plan.lanes as u64);
+        let results: Vec<CoreTrace> = run_cores(groups, plan.threads, run_group)?
+            .into_iter()
+            .flatten()
+            .collect();
         let mut tag = Zeroizing::new(vec![0u8; settings.tag_size]);
         for (_, core_tag) in &results {
             tag.iter_mut()
@@ -327,13 +333,115 @@ impl Passcrypt {
     }
 }
 
+/// The extra cost of a core run in lockstep lanes beyond its
+/// permutations: the cache's reads and writes go through the lanes'
+/// interleaving. Measured on Zen 5 (AVX-512VL, a four-lane call at about
+/// 1.05 scalar permutations): four cores in lockstep took 1.36 times one
+/// core alone, 1.36 / 1.05 = 1.30.
+pub(crate) const LANE_OVERHEAD: f64 = 0.30;
+
+/// How [`Passcrypt::derive`] runs `cores` cores under the calling
+/// thread's [`Kernels`](aiootp_core::Kernels): alone or up to four in
+/// lockstep groups (`lanes`), on how many threads (at most the pool's).
+#[must_use]
+pub fn core_plan_for(cores: u64) -> aiootp_core::JobsPlan {
+    core_plan(aiootp_core::Kernels::current().costs(), cores, false)
+}
+
+/// How the cores run: alone or in lockstep groups, on how many threads
+/// (at most the pool's). Traces need every core alone.
+fn core_plan(costs: aiootp_core::Costs, cores: u64, trace: bool) -> aiootp_core::JobsPlan {
+    let costs = aiootp_core::Costs::new(costs.x4_ratio, costs.threads.min(pool_threads()));
+    let plan = costs.jobs(cores, LANE_OVERHEAD);
+    if trace {
+        aiootp_core::JobsPlan { lanes: 1, ..plan }
+    } else {
+        plan
+    }
+}
+
 #[cfg(feature = "parallel")]
-fn run_cores<T: Send>(cores: u64, f: impl Fn(u64) -> Result<T> + Sync + Send) -> Result<Vec<T>> {
-    use rayon::prelude::*;
-    (0..cores).into_par_iter().map(f).collect()
+fn pool_threads() -> usize {
+    rayon::current_num_threads()
 }
 
 #[cfg(not(feature = "parallel"))]
-fn run_cores<T>(cores: u64, f: impl Fn(u64) -> Result<T>) -> Result<Vec<T>> {
-    (0..cores).map(f).collect()
+fn pool_threads() -> usize {
+    1
+}
+
+/// Runs `f` on `0..jobs`, on the thread pool when `threads` > 1.
+#[cfg(feature = "parallel")]
+fn run_cores<T: Send>(
+    jobs: u64,
+    threads: usize,
+    f: impl Fn(u64) -> Result<T> + Sync + Send,
+) -> Result<Vec<T>> {
+    use rayon::prelude::*;
+    if threads <= 1 {
+        return (0..jobs).map(f).collect();
+    }
+    (0..jobs).into_par_iter().map(f).collect()
+}
+
+#[cfg(not(feature = "parallel"))]
+fn run_cores<T>(jobs: u64, _threads: usize, f: impl Fn(u64) -> Result<T>) -> Result<Vec<T>> {
+    (0..jobs).map(f).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aiootp_core::{Costs, JobsPlan, Kernels};
+
+    /// Every plan the costs can choose (cores alone, lockstep groups of
+    /// 2 to 4 with a short last group, on one thread or several) gives
+    /// the bytes of the scalar plan.
+    #[test]
+    fn every_core_plan_gives_the_same_tag() {
+        let pc = Passcrypt::with_pepper(b"pepper");
+        let settings = Settings {
+            mb: 1,
+            cpu: 1,
+            cores: 6,
+            tag_size: 24,
+        };
+        let derive = |costs: Costs| {
+            Kernels::current().with_costs(costs).scope(|| {
+                (
+                    core_plan(costs, settings.cores, false),
+                    pc.derive(b"passphrase!!", b"saltsalt", b"aad", settings)
+                        .unwrap(),
+                )
+            })
+        };
+        let (plan, want) = derive(Costs::SCALAR);
+        assert_eq!(plan, JobsPlan { lanes: 1, threads: 1 });
+        let mut plans = Vec::new();
+        for (ratio, threads) in [(0.63, 1), (0.63, 2), (1.24, 1), (2.9, 2), (5.0, 16)] {
+            let (plan, tag) = derive(Costs::new(ratio, threads));
+            assert_eq!(tag.expose(), want.expose(), "{ratio} {threads}");
+            plans.push(plan.lanes);
+        }
+        assert!(plans.contains(&1) && plans.iter().any(|&l| l > 1), "{plans:?}");
+        let (traced, _) =
+            internal::derive_traced(&pc, b"passphrase!!", b"saltsalt", b"aad", settings).unwrap();
+        assert_eq!(&traced[..], want.expose());
+    }
+
+    #[test]
+    fn the_core_plan_follows_the_costs() {
+        let plan = |ratio: f64, threads: usize, cores: u64, trace: bool| {
+            core_plan(Costs::new(ratio, threads), cores, trace)
+        };
+        // 0.63 × 1.3 × 1.1 = 0.90 of a core alone: four in lanes.
+        assert_eq!(plan(0.63, 1, 4, false).lanes, 4);
+        // Traces need every core alone.
+        assert_eq!(plan(0.63, 1, 4, true).lanes, 1);
+        // Zen 1 (2.9 × 1.43 = 4.15): one core a thread, as many threads
+        // as the pool has, up to the cores.
+        let zen1 = plan(2.9, 2, 2, false);
+        assert_eq!(zen1.lanes, 1);
+        assert_eq!(zen1.threads, 2.min(pool_threads()));
+    }
 }
