@@ -194,6 +194,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
                 "vs_scalar_plan_min": row.vs_scalar_plan.min,
                 "vs_scalar_plan_max": row.vs_scalar_plan.max,
                 "scalar_plan_mb_s": row.scalar_mb_s.median,
+                "same_plan_as_scalar": plan.is_scalar(),
                 "perm_ns": row.perm_ns.median, "pairs": pairs,
                 "backend": kernels.backend().name(),
                 "single_state": kernels.single_name(), "forced": kernels.is_forced(),

@@ -90,15 +90,26 @@ pub fn rows(
                 (vec![], vec![], vec![], vec![], 0.0f64);
             let (mut vs_threads, mut vs_lanes, mut vs_best) = (vec![], vec![], vec![]);
             let mut plan = String::new();
+            let mut threads_plan = String::new();
             let mut x4_ratio = 0.0;
             for _ in 0..pairs {
                 let perm_ns = util::time_permutation(scalar, 20_000);
                 let chosen = run_child(s, None, &chosen_env)?;
                 let threads = run_child(s, None, &threads_env)?;
-                let lanes = run_child(s, None, &lanes_env)?;
+                // One core has no lane plan of its own (a lone core in a
+                // four-lane call is the threads plan at 4x the cost).
+                let lanes = if cores > 1 {
+                    run_child(s, None, &lanes_env)?
+                } else {
+                    Child {
+                        seconds: f64::INFINITY,
+                        ..threads.clone()
+                    }
+                };
                 rss = rss.max(chosen.peak_mib);
                 rust.push(chosen.seconds);
                 plan.clone_from(&chosen.plan);
+                threads_plan.clone_from(&threads.plan);
                 x4_ratio = chosen.x4_ratio;
                 vs_threads.push(threads.seconds / chosen.seconds);
                 vs_lanes.push(lanes.seconds / chosen.seconds);
@@ -114,7 +125,7 @@ pub fn rows(
             let (floor_s, _, _) = median(floors.clone());
             let of_floor = median(rust.iter().zip(&floors).map(|(r, f)| r / f).collect());
             let vs_threads = median(vs_threads);
-            let vs_lanes = median(vs_lanes);
+            let vs_lanes = (cores > 1).then(|| median(vs_lanes));
             let vs_best = median(vs_best);
             let refd = reference.then(|| (median(refs).0, median(ratios)));
             let range = |(m, lo, hi): (f64, f64, f64)| format!("{m:.2}x [{lo:.2}-{hi:.2}]");
@@ -126,7 +137,7 @@ pub fn rows(
                 floor_s,
                 of_floor.0,
                 range(vs_threads),
-                range(vs_lanes),
+                vs_lanes.map_or("-".into(), range),
                 refd.map_or("-".into(), |r| format!("{:.3}", r.0)),
                 refd.map_or("-".into(), |(_, r)| range(r)),
                 rss
@@ -139,8 +150,10 @@ pub fn rows(
                 "plan": plan, "x4_ratio": x4_ratio,
                 "vs_scalar_plan": vs_threads.0, "vs_scalar_plan_min": vs_threads.1,
                 "vs_scalar_plan_max": vs_threads.2,
-                "vs_lanes_plan": vs_lanes.0, "vs_lanes_plan_min": vs_lanes.1,
-                "vs_lanes_plan_max": vs_lanes.2,
+                "vs_lanes_plan": vs_lanes.map(|v| v.0),
+                "vs_lanes_plan_min": vs_lanes.map(|v| v.1),
+                "vs_lanes_plan_max": vs_lanes.map(|v| v.2),
+                "same_plan_as_scalar": plan == threads_plan,
                 "vs_best_other": vs_best.0, "vs_best_other_min": vs_best.1,
                 "vs_best_other_max": vs_best.2,
                 "pairs": pairs, "peak_rss_mib": rss,
@@ -199,6 +212,7 @@ fn lockstep_row(pairs: usize) -> Result<Value, String> {
 }
 
 /// What a child measured.
+#[derive(Clone)]
 struct Child {
     seconds: f64,
     peak_mib: f64,

@@ -69,6 +69,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
                 "--",
                 "lanes::",
                 "keccak::",
+                "kernels::",
                 "xof",
             ][..],
             &["test", "--release", "-p", "aiootp-chunky2048", "--lib"][..],
@@ -94,6 +95,37 @@ pub fn main(args: &[String]) -> Result<(), String> {
             if !status.success() {
                 return Err(format!(
                     "`cargo {}` failed with the {backend} Keccak backend forced",
+                    args.join(" ")
+                ));
+            }
+        }
+    }
+    step("Chunky2048 and Passcrypt with every lane plan forced (AIOOTP_X4_RATIO)");
+    // 0.5: every operation in lanes, on the fastest backend the CPU has;
+    // inf: the scalar plan. The property tests inject the costs between.
+    for ratio in ["0.5", "inf"] {
+        for args in [
+            &["test", "--release", "-p", "aiootp-chunky2048", "--lib"][..],
+            &["test", "--release", "-p", "aiootp-passcrypt", "--lib"][..],
+            &[
+                "test",
+                "--release",
+                "-p",
+                "aiootp-kat",
+                "--test",
+                "vectors",
+                "chunky2048",
+            ][..],
+        ] {
+            let status = std::process::Command::new("cargo")
+                .args(args)
+                .env(aiootp_core::X4_RATIO_ENV, ratio)
+                .current_dir(util::root())
+                .status()
+                .map_err(|e| e.to_string())?;
+            if !status.success() {
+                return Err(format!(
+                    "`cargo {}` failed with AIOOTP_X4_RATIO={ratio}",
                     args.join(" ")
                 ));
             }

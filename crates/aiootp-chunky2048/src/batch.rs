@@ -75,10 +75,7 @@ impl Scratch {
     fn squeeze(&mut self, b: &mut BundleX4) {
         b.seed.digest_into(outs(&mut self.ratchet));
         for j in 0..LANES {
-            for (i, pair) in self.ratchet[j].chunks_exact(2).enumerate() {
-                self.even[j][i] = pair[0];
-                self.odd[j][i] = pair[1];
-            }
+            crate::block::split_even_odd(&self.ratchet[j], &mut self.even[j], &mut self.odd[j]);
         }
         b.left.update(ins(&self.even));
         b.right.update(ins(&self.odd));

@@ -509,7 +509,7 @@ fn write_header(out: &mut [u8], tag: [u8; SHMAC_BYTES], r: &MessageRandomness) {
 fn groups<K: Ord>(n: usize, shape: impl Fn(usize) -> K) -> Vec<Vec<usize>> {
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by_key(|&i| shape(i));
-    let size = if crate::lanes::lanes_pay() {
+    let size = if crate::lanes::batch_pays() {
         batch::LANES
     } else {
         1

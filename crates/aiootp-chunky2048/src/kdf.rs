@@ -123,7 +123,7 @@ impl KeySchedule {
 /// the lanes of one four-lane pass; `None` where lanes do not pay (the
 /// caller then absorbs each state on its own, to the same result).
 fn four_states(bases: [&Shake128; 4], data: &[&[u8]], fill: usize) -> Option<[Shake128; 4]> {
-    if !crate::lanes::lanes_pay() {
+    if !crate::lanes::key_setup_pays() {
         return None;
     }
     let mut x = Shake128x4::from_lanes(bases)?;

@@ -7,39 +7,65 @@
 
 use aiootp_core::{Costs, Kernels};
 
-/// Useful permutations per call when four independent states share it:
-/// the key setup's seed, left, right and mac; four messages of a batch.
+// Each plan's worth is the single-state permutations one four-lane call
+// of it replaces, less what its lanes cost beyond the permutation (the
+// interleaving, buffers, partial lanes), in the same unit. Measured on a
+// shared AVX2-only Zen 1 host (2026-12-04, `cargo xtask bench --quick`,
+// the avx2 backend forced), where a four-lane call cost 2.2 to 4.2
+// single-state permutations from one minute to the next: batches gained
+// 7-14% and block ids 3-4% throughout (worth 4); the key setup lost 2-3%
+// at 64 bytes (worth under 3.6: 3.0); the pipelined opening with its seed
+// and left/right phases in lanes lost 5-10% (worth under 3 and 4: 2.0
+// and 2.6), and only pays on runs of `PIPELINE_MIN_BLOCKS`. A wrong
+// choice near a threshold costs little; a lane plan far from paying is
+// never taken.
+
+/// Four messages of a batch, four block ids in one call.
 pub(crate) const FOUR: f64 = 4.0;
 
-/// Useful permutations per call of left ∥ right: two.
-pub(crate) const PAIR: f64 = 2.0;
+/// The key setup's seed, left, right and mac, and the message bundle.
+pub(crate) const KEY_SETUP: f64 = 3.0;
 
-/// Useful permutations per call of each phase of the pipelined opening,
-/// per 256-byte block: the MAC's chain absorbs 256 bytes (1.52
-/// permutations, one call each) and its 168-byte digest (1) rides in the
-/// idle lanes, 2.52 in 1.52 calls; the seed absorbs 168 bytes (1) and
-/// squeezes 336 (2) beside it, 3 in 1; left and right absorb 168 bytes
-/// each (2) beside their two 128-byte digests (2), 4 in 1.
-pub(crate) const MAC_PHASE: f64 = 2.52 / 1.52;
+/// Left ∥ right while sealing: two a call, less the interleaving.
+pub(crate) const PAIR: f64 = 1.8;
+
+/// Each phase of the pipelined opening, per 256-byte block: the MAC's
+/// chain absorbs 256 bytes (1.52 permutations, one call each) and its
+/// 168-byte digest (1) rides in the idle lanes, 2.52 in 1.52 calls (1.66,
+/// taken as 1.5); the seed absorbs 168 bytes (1) and squeezes 336 (2)
+/// beside it, 3 in 1 (taken as 2.0); left and right absorb 168 bytes each
+/// (2) beside their two 128-byte digests (2), 4 in 1 (taken as 2.6).
+pub(crate) const MAC_PHASE: f64 = 1.5;
 /// See [`MAC_PHASE`].
-pub(crate) const SEED_PHASE: f64 = 3.0;
+pub(crate) const SEED_PHASE: f64 = 2.0;
 /// See [`MAC_PHASE`].
-pub(crate) const LEFT_RIGHT_PHASE: f64 = 4.0;
+pub(crate) const LEFT_RIGHT_PHASE: f64 = 2.6;
+
+/// The fewest blocks (after the first) worth the pipeline's buffers:
+/// shorter messages open block by block.
+pub(crate) const PIPELINE_MIN_BLOCKS: usize = 16;
 
 /// Which phases of the pipelined opening run in lanes; each is chosen
 /// alone, so on a CPU where a four-lane call is slow only the phases that
 /// fill its lanes use it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct PipelinePlan {
-    /// The StreamHMAC's chain and its digests (below 1.51).
+    /// The StreamHMAC's chain and its digests (below 1.36).
     pub(crate) mac: bool,
-    /// The seed's chain and its ratchet keys (below 2.73).
+    /// The seed's chain and its ratchet keys (below 1.82).
     pub(crate) seed: bool,
-    /// Left and right side by side, with their keystream halves (below 3.64).
+    /// Left and right side by side, with their keystream halves (below 2.36).
     pub(crate) left_right: bool,
 }
 
 impl PipelinePlan {
+    /// Every block one by one.
+    pub(crate) const BLOCK_BY_BLOCK: Self = Self {
+        mac: false,
+        seed: false,
+        left_right: false,
+    };
+
     /// The plan of the calling thread's costs.
     pub(crate) fn current() -> Self {
         let c = costs();
@@ -61,10 +87,16 @@ fn costs() -> Costs {
     Kernels::current().costs()
 }
 
-/// Whether four independent permutations pay as the lanes of one call:
-/// the key setup, batches. Below 3.64 single-state costs a call.
-pub(crate) fn lanes_pay() -> bool {
+/// Whether a batch's messages pay as lanes, four a call: below 3.64
+/// single-state costs a call.
+pub(crate) fn batch_pays() -> bool {
     costs().lanes_pay(FOUR)
+}
+
+/// Whether the key setup and the message bundle run their four states
+/// as lanes: below 2.73.
+pub(crate) fn key_setup_pays() -> bool {
+    costs().lanes_pay(KEY_SETUP)
 }
 
 /// Whether `n` independent block ids pay as lanes (up to four a call).
@@ -75,7 +107,7 @@ pub(crate) fn block_ids_pay(n: usize) -> bool {
 }
 
 /// Whether left and right side by side in one call beat two calls of the
-/// single-state permutation: below 1.82 (AVX-512VL on Zen 4 and 5; AVX2
+/// single-state permutation: below 1.64 (AVX-512VL on Zen 4 and 5; AVX2
 /// on some CPUs).
 pub(crate) fn pairs_pay() -> bool {
     costs().lanes_pay(PAIR)
@@ -107,13 +139,13 @@ impl Plans {
     pub fn current() -> Self {
         let open = PipelinePlan::current();
         Self {
-            key_setup_x4: lanes_pay(),
+            key_setup_x4: key_setup_pays(),
             pairs_x4: pairs_pay(),
             open_mac_x4: open.mac,
             open_seed_x4: open.seed,
             open_left_right_x4: open.left_right,
             block_ids_x4: block_ids_pay(4),
-            batch_x4: lanes_pay(),
+            batch_x4: batch_pays(),
         }
     }
 
@@ -168,24 +200,33 @@ mod tests {
                 .with_costs(Costs::new(ratio, 2))
                 .scope(f)
         };
-        // (ratio, four lanes and left/right: < 3.64, pair: < 1.82,
-        //  the MAC phase: < 1.66 / 1.1 = 1.51, the seed phase: < 2.73)
+        // A plan pays when ratio × 1.1 < its worth: batches below 3.64,
+        // the key setup below 2.73, left/right below 2.36, the seed below
+        // 1.82, pairs below 1.64, the MAC phase below 1.36.
+        // (ratio, batch, key setup, left/right, seed, pair, mac)
         let table = [
-            (0.63, true, true, true, true),     // AVX-512VL, Zen 4
-            (1.24, true, true, true, true),     // AVX2 forced on Zen 5
-            (2.27, true, false, false, true),   // AVX2 on Zen 3
-            (2.9, true, false, false, false),   // AVX2 on Zen 1
-            (5.0, false, false, false, false),  // slower than four scalar calls
+            (0.63, true, true, true, true, true, true),        // AVX-512VL, Zen 4
+            (1.24, true, true, true, true, true, true),        // AVX2 forced on Zen 5
+            (1.5, true, true, true, true, true, false),        // AVX2 on Zen 5
+            (2.27, true, true, true, false, false, false),     // AVX2 on Zen 3
+            (2.9, true, false, false, false, false, false),    // AVX2 on Zen 1
+            (3.6, true, false, false, false, false, false),    // AVX2 on a loaded Zen 1
+            (5.0, false, false, false, false, false, false),   // slower than four scalar calls
         ];
-        for (ratio, four, pair, mac, seed) in table {
-            assert_eq!(with(ratio, lanes_pay), four, "four at {ratio}");
+        for (ratio, batch, keys, left_right, seed, pair, mac) in table {
+            assert_eq!(with(ratio, batch_pays), batch, "batch at {ratio}");
+            assert_eq!(with(ratio, key_setup_pays), keys, "key setup at {ratio}");
             assert_eq!(with(ratio, pairs_pay), pair, "pair at {ratio}");
             let plan = Kernels::current()
                 .with_costs(Costs::new(ratio, 2))
                 .scope(PipelinePlan::current);
-            let want = PipelinePlan { mac, seed, left_right: four };
+            let want = PipelinePlan {
+                mac,
+                seed,
+                left_right,
+            };
             assert_eq!(plan, want, "pipeline at {ratio}");
-            assert_eq!(plan.pays(), ratio < 3.64, "{ratio}");
+            assert_eq!(plan.pays(), ratio < 2.36, "{ratio}");
         }
         // Block ids: n ids fill min(n, 4) lanes.
         let ids = |ratio: f64, n: usize| {
@@ -202,7 +243,7 @@ mod tests {
         assert!(!ids(5.0, 100));
         // The scalar plan never uses lanes.
         Kernels::current().with_costs(Costs::SCALAR).scope(|| {
-            assert!(!lanes_pay() && !pairs_pay() && !block_ids_pay(64));
+            assert!(!batch_pays() && !key_setup_pays() && !pairs_pay() && !block_ids_pay(64));
             assert!(!PipelinePlan::current().pays());
             assert!(Plans::current().is_scalar());
             assert_eq!(

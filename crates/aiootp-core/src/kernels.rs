@@ -6,7 +6,7 @@
 //! the [`Costs`] that the operations read to pick their plan: what one
 //! four-lane call costs in single-state permutations, and how many
 //! threads there are. It is obtained once per process ([`Kernels::process`]:
-//! detected, measured in about a tenth of a millisecond, or forced by the
+//! detected, measured in well under a millisecond, or forced by the
 //! environment) and can be replaced on one thread for a scope
 //! ([`Kernels::scope`]), which is how tests inject costs and benchmarks
 //! time a forced backend or the scalar plan beside the chosen one.
@@ -184,7 +184,7 @@ impl Kernels {
     /// The process's kernels, obtained on first use: the backend named by
     /// `AIOOTP_KECCAK_BACKEND` if the CPU has it, else the fastest it
     /// has; the cost of a four-lane call from `AIOOTP_X4_RATIO`, else
-    /// measured (about 0.1 ms); the threads `std` says are available
+    /// measured (0.1-0.4 ms); the threads `std` says are available
     /// (which counts affinity masks and cgroup quotas).
     pub fn process() -> &'static Self {
         static PROCESS: OnceLock<Kernels> = OnceLock::new();
@@ -222,7 +222,7 @@ impl Kernels {
         if let Some(vector) = x4.single_state_kernel() {
             k.single = vector;
             k.single_name = VECTOR_SINGLE_NAME;
-            k.costs.x4_ratio = ratio(x4, vector, k.costs.threads);
+            k.costs.x4_ratio = ratio(x4, vector);
         }
         k.forced = true;
         k
@@ -252,13 +252,13 @@ impl Kernels {
         // The vector one-state kernel is kept only where it beats the
         // scalar permutation by 3% (Zen 4: 0.6-0.9 of it; Zen 5: 1.05).
         if let (Some(vector), Some(v)) = (x4.single_state_kernel(), timing.vector)
-            && v.as_nanos() * 100 < timing.scalar.as_nanos() * 97
+            && v < timing.scalar * 0.97
         {
             k.single = vector;
             k.single_name = VECTOR_SINGLE_NAME;
-            k.costs.x4_ratio = div(timing.x4, v);
+            k.costs.x4_ratio = timing.x4 / v;
         } else {
-            k.costs.x4_ratio = div(timing.x4, timing.scalar);
+            k.costs.x4_ratio = timing.x4 / timing.scalar;
         }
         k
     }
@@ -342,32 +342,32 @@ fn div(a: Duration, b: Duration) -> f64 {
 }
 
 /// The cost of a four-lane call of `x4` in calls of `single`.
-fn ratio(x4: Detected, single: fn(&mut State), _threads: usize) -> f64 {
-    let t = Timing::of(x4, single, None);
-    div(t.x4, t.scalar)
+fn ratio(x4: Detected, single: fn(&mut State)) -> f64 {
+    Timing::of(x4, single, None).x4
 }
 
-/// The best of several interleaved rounds of each kernel.
+/// Interleaved rounds of each kernel: for each, the median over the
+/// rounds of its time over the scalar permutation's in the same round
+/// (neighbours in time see the same load; a median shrugs off a round
+/// that was preempted).
 struct Timing {
-    scalar: Duration,
-    x4: Duration,
-    vector: Option<Duration>,
+    /// 1, by definition.
+    scalar: f64,
+    x4: f64,
+    vector: Option<f64>,
 }
 
 impl Timing {
     /// Calls per round of each kernel, and rounds (the first is a warm-up
-    /// and not counted): with AVX2 on Zen 1 about 0.1 ms in all.
-    const CALLS: u32 = 16;
-    const ROUNDS: usize = 7;
+    /// and not counted): with AVX2 about 0.1 ms on Zen 3, 0.4 ms on a
+    /// slow Zen 1 host.
+    const CALLS: u32 = 8;
+    const ROUNDS: usize = 10;
 
     fn of(x4: Detected, scalar: fn(&mut State), vector: Option<fn(&mut State)>) -> Self {
         let mut state: State = [0; 25];
         let mut lanes: StateX4 = [[0; 4]; 25];
-        let mut best = Self {
-            scalar: Duration::MAX,
-            x4: Duration::MAX,
-            vector: vector.map(|_| Duration::MAX),
-        };
+        let (mut x4_ratios, mut vector_ratios) = (Vec::new(), Vec::new());
         let mut time_single = |f: fn(&mut State)| {
             let start = Instant::now();
             for _ in 0..Self::CALLS {
@@ -384,14 +384,24 @@ impl Timing {
             }
             let x = start.elapsed();
             if round > 0 {
-                best.scalar = best.scalar.min(s);
-                best.x4 = best.x4.min(x);
-                best.vector = best.vector.zip(v).map(|(b, v)| b.min(v));
+                x4_ratios.push(div(x, s));
+                if let Some(v) = v {
+                    vector_ratios.push(div(v, s));
+                }
             }
         }
         std::hint::black_box((&state, &lanes));
-        best
+        Self {
+            scalar: 1.0,
+            x4: median(x4_ratios),
+            vector: (!vector_ratios.is_empty()).then(|| median(vector_ratios)),
+        }
     }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::INFINITY)
 }
 
 #[cfg(test)]
