@@ -397,6 +397,20 @@ fn passcrypt_phc_wider_limits_and_mnemonics() {
         b"the wrong passphrase!\n",
     );
     assert_eq!(o.status.code(), Some(1));
+    // A PHC string outside the default ranges is over the limit, never
+    // "not a PHC string": the caller's limits are the only limits.
+    let o = hash(&["--cores", "16", "--phc"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let wide = String::from_utf8(o.stdout).unwrap();
+    let o = aiootp(&["passcrypt", "verify", wide.trim()], pass);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--max-cores") && !err.contains("not a passcrypt"), "{err}");
+    let o = aiootp(
+        &["passcrypt", "verify", "--max-cores", "16", wide.trim()],
+        pass,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // A short passphrase points to `aiootp mnemonic`, which works.
     let o = aiootp(&["passcrypt", "hash", "--mb", "1"], b"short\n");
     assert_eq!(o.status.code(), Some(2));

@@ -698,7 +698,10 @@ impl Database {
             return Ok(());
         }
         if !self.is_metatag() && !self.salt_file_written {
-            let plain = serde_json::to_vec(&bytes_to_hex(&self.root_salt)).unwrap_or_default();
+            // JSON of a hex string: the digits need no escaping, so this is
+            // `json.dumps(salt.hex())` by construction (no fallible
+            // serialiser whose failure could encrypt an empty salt file).
+            let plain = format!("\"{}\"", bytes_to_hex(&self.root_salt)).into_bytes();
             let name = &self.root.root_salt_filename;
             let ct = self
                 .root

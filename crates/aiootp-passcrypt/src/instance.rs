@@ -7,6 +7,7 @@ use crate::params::{Geometry, PASSCRYPT_PAD};
 use aiootp_core::Shake128;
 use aiootp_core::{Domains, encode_constant};
 use aiootp_core::{Hasher, hash_bytes_with};
+use core::ops::Range;
 use std::sync::OnceLock;
 use zeroize::Zeroizing;
 
@@ -119,65 +120,29 @@ pub fn run(input: &CoreInput<'_>, mut trace: Option<&mut Trace>) -> Result<Zeroi
     let mut h = salted().clone();
     h.update(&params);
     let g = Geometry::new(input.core_mb, input.cpu);
-    let mut ram = allocate(g.total)?;
-    fill(&mut h, &mut ram);
+    let mut rams = [allocate(g.total)?];
+    fill(&mut h, &mut rams, g.total);
     if let Some(t) = trace.as_deref_mut() {
         t.session_params = params.to_vec();
-        t.initial_cache_sha3_256 = sha3_256(&ram);
+        t.initial_cache_sha3_256 = sha3_256(&rams[0]);
     }
-    index_pass(&mut h, &mut ram, &g);
+    index_pass(&mut h, &mut rams, &g);
     if let Some(t) = trace.as_deref_mut() {
-        t.after_main_pass_sha3_256 = sha3_256(&ram);
+        t.after_main_pass_sha3_256 = sha3_256(&rams[0]);
     }
-    let passes = usize::try_from(input.cpu).unwrap_or(0) + 2;
-    for it in 0..passes {
-        h.digest_into(&mut ram[BLOCK * it..BLOCK * it + BLOCK / 2]);
-        h.update(&ram);
-    }
+    final_passes(&mut h, &mut rams, input.cpu, g.total);
     if let Some(t) = trace {
-        t.final_cache_sha3_256 = sha3_256(&ram);
+        t.final_cache_sha3_256 = sha3_256(&rams[0]);
     }
     Ok(Zeroizing::new(h.digest(input.tag_size)))
-}
-
-/// The initial cache: chained chunks of at most 512 MiB − 1, each the
-/// prefix of the sponge's output, then its last 168 bytes absorbed.
-fn fill(h: &mut Shake128, ram: &mut [u8]) {
-    let mut pos = 0;
-    while pos < ram.len() {
-        let end = (pos + MAX_FILL_CHUNK).min(ram.len());
-        h.digest_into(&mut ram[pos..end]);
-        h.update(&ram[end - BLOCK..end]);
-        pos = end;
-    }
-}
-
-/// The index/reflection pass over rows and their mirrors.
-fn index_pass(h: &mut Shake128, ram: &mut [u8], g: &Geometry) {
-    let rs = g.row_size;
-    for col in 0..g.rounds {
-        for r in 0..g.rows {
-            let m = g.rows - 1 - r;
-            h.update(&ram[r * rs..(r + 1) * rs]);
-            let at = r * rs + PAIR * col;
-            h.digest_into(&mut ram[at..at + BLOCK]);
-            // The reference skips the mirror absorb for row 0: its slice
-            // `ram[-row_size:0]` is empty. Required for compatibility.
-            if r != 0 {
-                h.update(&ram[m * rs..(m + 1) * rs]);
-            }
-            let at = m * rs + PAIR * col + BLOCK;
-            h.digest_into(&mut ram[at..at + BLOCK]);
-        }
-    }
 }
 
 /// Up to four cores of the same geometry in lockstep, as the lanes of one
 /// four-state sponge ([`aiootp_core::Shake128x4`]): the addresses are the
 /// same on every lane (they depend on the geometry only), so each step is
-/// one call for all of them. Returns each core's tag, in order; the same
-/// bytes [`run`] gives each (property test
-/// `lockstep_cores_give_each_cores_tag`).
+/// one call for all of them, through the same passes as [`run`]. Returns
+/// each core's tag, in order; the same bytes [`run`] gives each (property
+/// test `lockstep_cores_give_each_cores_tag`).
 ///
 /// # Errors
 /// [`Error::OutOfMemory`] when a cache cannot be allocated.
@@ -210,48 +175,9 @@ pub fn run_lockstep(inputs: &[CoreInput<'_>]) -> Result<Vec<Zeroizing<Vec<u8>>>>
     let g = Geometry::new(first.core_mb, first.cpu);
     let mut rams: Vec<Zeroizing<Vec<u8>>> =
         (0..n).map(|_| allocate(g.total)).collect::<Result<_>>()?;
-    // Lane j's slice `range` of every cache, for reading or writing; the
-    // lanes past `n` are computed and dropped.
-    fn reads(rams: &[Zeroizing<Vec<u8>>], range: core::ops::Range<usize>) -> [Option<&[u8]>; 4] {
-        let mut it = rams.iter().map(|r| &r[range.clone()]);
-        [it.next(), it.next(), it.next(), it.next()]
-    }
-    fn writes(
-        rams: &mut [Zeroizing<Vec<u8>>],
-        range: core::ops::Range<usize>,
-    ) -> [Option<&mut [u8]>; 4] {
-        let mut it = rams.iter_mut().map(|r| &mut r[range.clone()]);
-        [it.next(), it.next(), it.next(), it.next()]
-    }
-    // The fill.
-    let mut pos = 0;
-    while pos < g.total {
-        let end = (pos + MAX_FILL_CHUNK).min(g.total);
-        h.digest_into(writes(&mut rams, pos..end));
-        h.update(reads(&rams, end - BLOCK..end));
-        pos = end;
-    }
-    // The index pass.
-    let rs = g.row_size;
-    for col in 0..g.rounds {
-        for r in 0..g.rows {
-            let m = g.rows - 1 - r;
-            h.update(reads(&rams, r * rs..(r + 1) * rs));
-            let at = r * rs + PAIR * col;
-            h.digest_into(writes(&mut rams, at..at + BLOCK));
-            if r != 0 {
-                h.update(reads(&rams, m * rs..(m + 1) * rs));
-            }
-            let at = m * rs + PAIR * col + BLOCK;
-            h.digest_into(writes(&mut rams, at..at + BLOCK));
-        }
-    }
-    // The final passes and the tags.
-    let passes = usize::try_from(first.cpu).unwrap_or(0) + 2;
-    for it in 0..passes {
-        h.digest_into(writes(&mut rams, BLOCK * it..BLOCK * it + BLOCK / 2));
-        h.update(reads(&rams, 0..g.total));
-    }
+    fill(&mut h, &mut rams, g.total);
+    index_pass(&mut h, &mut rams, &g);
+    final_passes(&mut h, &mut rams, first.cpu, g.total);
     let mut tags: Vec<Zeroizing<Vec<u8>>> = (0..n)
         .map(|_| Zeroizing::new(vec![0u8; first.tag_size]))
         .collect();
@@ -260,6 +186,88 @@ pub fn run_lockstep(inputs: &[CoreInput<'_>]) -> Result<Vec<Zeroizing<Vec<u8>>>>
         h.digest_into([it.next(), it.next(), it.next(), it.next()]);
     }
     Ok(tags)
+}
+
+/// The sponge of the cores a run computes: one core's [`Shake128`], or up
+/// to four in the lanes of a [`aiootp_core::Shake128x4`]. Every pass is
+/// written once over it; each reads and writes the same range of every
+/// core's cache (`rams[j]` is lane `j`'s).
+trait CoreSponge {
+    /// Absorbs `range` of each cache.
+    fn absorb(&mut self, rams: &[Zeroizing<Vec<u8>>], range: Range<usize>);
+    /// Writes each lane's output over everything absorbed so far into
+    /// `range` of its cache, leaving the sponge as it is.
+    fn squeeze_into(&self, rams: &mut [Zeroizing<Vec<u8>>], range: Range<usize>);
+}
+
+/// One core: `rams` holds its one cache.
+impl CoreSponge for Shake128 {
+    fn absorb(&mut self, rams: &[Zeroizing<Vec<u8>>], range: Range<usize>) {
+        if let [ram] = rams {
+            self.update(&ram[range]);
+        }
+    }
+
+    fn squeeze_into(&self, rams: &mut [Zeroizing<Vec<u8>>], range: Range<usize>) {
+        if let [ram] = rams {
+            self.digest_into(&mut ram[range]);
+        }
+    }
+}
+
+/// Up to four cores; the lanes past `rams.len()` are computed and dropped.
+impl CoreSponge for aiootp_core::Shake128x4 {
+    fn absorb(&mut self, rams: &[Zeroizing<Vec<u8>>], range: Range<usize>) {
+        let mut it = rams.iter().map(|r| &r[range.clone()]);
+        self.update([it.next(), it.next(), it.next(), it.next()]);
+    }
+
+    fn squeeze_into(&self, rams: &mut [Zeroizing<Vec<u8>>], range: Range<usize>) {
+        let mut it = rams.iter_mut().map(|r| &mut r[range.clone()]);
+        self.digest_into([it.next(), it.next(), it.next(), it.next()]);
+    }
+}
+
+/// The initial cache: chained chunks of at most 512 MiB − 1, each the
+/// prefix of the sponge's output, then its last 168 bytes absorbed.
+fn fill<S: CoreSponge>(h: &mut S, rams: &mut [Zeroizing<Vec<u8>>], total: usize) {
+    let mut pos = 0;
+    while pos < total {
+        let end = (pos + MAX_FILL_CHUNK).min(total);
+        h.squeeze_into(rams, pos..end);
+        h.absorb(rams, end - BLOCK..end);
+        pos = end;
+    }
+}
+
+/// The index/reflection pass over rows and their mirrors.
+fn index_pass<S: CoreSponge>(h: &mut S, rams: &mut [Zeroizing<Vec<u8>>], g: &Geometry) {
+    let rs = g.row_size;
+    for col in 0..g.rounds {
+        for r in 0..g.rows {
+            let m = g.rows - 1 - r;
+            h.absorb(rams, r * rs..(r + 1) * rs);
+            let at = r * rs + PAIR * col;
+            h.squeeze_into(rams, at..at + BLOCK);
+            // The reference skips the mirror absorb for row 0: its slice
+            // `ram[-row_size:0]` is empty. Required for compatibility.
+            if r != 0 {
+                h.absorb(rams, m * rs..(m + 1) * rs);
+            }
+            let at = m * rs + PAIR * col + BLOCK;
+            h.squeeze_into(rams, at..at + BLOCK);
+        }
+    }
+}
+
+/// The `cpu + 2` final passes: half a block of output written at the
+/// start of the cache, then the whole cache absorbed.
+fn final_passes<S: CoreSponge>(h: &mut S, rams: &mut [Zeroizing<Vec<u8>>], cpu: u64, total: usize) {
+    let passes = usize::try_from(cpu).unwrap_or(0) + 2;
+    for it in 0..passes {
+        h.squeeze_into(rams, BLOCK * it..BLOCK * it + BLOCK / 2);
+        h.absorb(rams, 0..total);
+    }
 }
 
 fn sha3_256(data: &[u8]) -> Vec<u8> {

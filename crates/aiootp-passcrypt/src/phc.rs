@@ -66,13 +66,15 @@ impl PhcParams {
     }
 }
 
-/// Reads the parameters of a PHC string, refusing values outside the
-/// default [`AllowedRanges`] *before* any work: `verify_password` goes
-/// through here, so a hostile string cannot make the verifier allocate.
-impl TryFrom<&PasswordHash> for PhcParams {
-    type Error = Error;
-
-    fn try_from(hash: &PasswordHash) -> Result<Self> {
+impl PhcParams {
+    /// Reads the parameters of a PHC string as they are: no range is
+    /// applied here, so a caller's own limits (`Passcrypt::verify`'s
+    /// `AllowedRanges`) are the only ones a hash is judged by.
+    ///
+    /// # Errors
+    /// [`Error::Algorithm`], [`Error::Version`], or
+    /// [`Error::ParamsInvalid`] for a missing or malformed parameter.
+    pub fn parse(hash: &PasswordHash) -> Result<Self> {
         if hash.algorithm.as_str() != ALGORITHM {
             return Err(Error::Algorithm);
         }
@@ -81,13 +83,6 @@ impl TryFrom<&PasswordHash> for PhcParams {
         }
         let decimal = |name: &str| hash.params.get_decimal(name).ok_or(Error::ParamsInvalid);
         let (mb, cpu, cores) = (decimal("mb")?, decimal("cpu")?, decimal("cores")?);
-        let allowed = AllowedRanges::default();
-        if !allowed.mb.contains(&mb.into())
-            || !allowed.cpu.contains(&cpu.into())
-            || !allowed.cores.contains(&cores.into())
-        {
-            return Err(Error::ParamsInvalid);
-        }
         let mut ts = [0u8; 8];
         let value = hash.params.get("ts").ok_or(Error::ParamsInvalid)?;
         let decoded = value
@@ -104,6 +99,27 @@ impl TryFrom<&PasswordHash> for PhcParams {
             tag_size,
             timestamp_ns: Some(u64::from_be_bytes(ts)),
         })
+    }
+}
+
+/// Reads the parameters of a PHC string, refusing values outside the
+/// default [`AllowedRanges`] *before* any work: `verify_password` (which
+/// has no way to take the caller's limits) goes through here, so a
+/// hostile string cannot make the verifier allocate. Callers with their
+/// own limits use [`to_native`] and `Passcrypt::verify`.
+impl TryFrom<&PasswordHash> for PhcParams {
+    type Error = Error;
+
+    fn try_from(hash: &PasswordHash) -> Result<Self> {
+        let p = Self::parse(hash)?;
+        let allowed = AllowedRanges::default();
+        if !allowed.mb.contains(&p.mb.into())
+            || !allowed.cpu.contains(&p.cpu.into())
+            || !allowed.cores.contains(&p.cores.into())
+        {
+            return Err(Error::ParamsInvalid);
+        }
+        Ok(p)
     }
 }
 
@@ -162,12 +178,14 @@ impl PasswordHasher<PasswordHash> for Passcrypt {
     }
 }
 
-/// The native byte form of a PHC string (readable by the reference's `verify`).
+/// The native byte form of a PHC string (readable by the reference's
+/// `verify`), whatever its parameters: the verifier's own limits judge
+/// them (`Passcrypt::verify`), before any work.
 ///
 /// # Errors
 /// [`Error::ParamsInvalid`] for a string that is not a passcrypt hash.
 pub fn to_native(hash: &PasswordHash) -> Result<Vec<u8>> {
-    let p = PhcParams::try_from(hash)?;
+    let p = PhcParams::parse(hash)?;
     let salt = hash.salt.as_ref().ok_or(Error::SaltInvalid)?;
     let tag = hash.hash.as_ref().ok_or(Error::OutputSize)?;
     PasscryptHash {
@@ -284,6 +302,31 @@ mod tests {
             pc.verify_password(b"incorrect horse!!", &reparsed),
             Err(Error::PasswordInvalid)
         );
+    }
+
+    #[test]
+    fn the_native_form_keeps_parameters_outside_the_default_ranges() {
+        // cores 9 is outside the default 1..=8: the conversion keeps it,
+        // and `verify` judges it by the caller's ranges.
+        let pc = Passcrypt::default();
+        let s = Settings {
+            mb: 1,
+            cpu: 1,
+            cores: 9,
+            tag_size: 16,
+        };
+        let native = pc.hash_passphrase(b"correct horse battery", b"", s, 8).unwrap();
+        let phc = native_to_phc(&native).unwrap();
+        assert_eq!(phc_to_native(&phc).unwrap(), native);
+        let wide = AllowedRanges {
+            cores: 1..=16,
+            ..AllowedRanges::default()
+        };
+        pc.verify(&native, b"correct horse battery", b"", 0, &wide).unwrap();
+        assert!(matches!(
+            pc.verify(&native, b"correct horse battery", b"", 0, &AllowedRanges::default()),
+            Err(crate::Error::ResourceNotAllowed { .. })
+        ));
     }
 
     #[test]
