@@ -1,5 +1,6 @@
 //! `cargo xtask bench [--json PATH] [--quick] [--no-reference] [--no-memory]
-//! [--no-passcrypt] [--only-cipher|--only-passcrypt|--only-db]`.
+//! [--no-passcrypt] [--only-cipher|--only-passcrypt|--only-db]
+//! [--backend NAME] [--pairs N] [--passcrypt-case MB,CPU,CORES] [--plans]`.
 //!
 //! Measures, in one run: Rust throughput per op and size; the bound
 //! `size / (P · t_perm)` from the exact permutation count P of the message
@@ -46,12 +47,20 @@ struct Options {
     passcrypt: bool,
     database: bool,
     /// `--backend NAME`: only the rows of that backend, forced.
-    backend: Option<aiootp_core::KeccakBackend>,
+    backend: Option<aiootp_keccak::Backend>,
+    /// `--pairs N`: interleaved pairs a row, instead of the default.
+    pairs: Option<usize>,
+    /// `--passcrypt-case MB,CPU,CORES`: that Passcrypt row alone.
+    passcrypt_case: Option<(u64, u64, u64)>,
 }
 
 pub fn main(args: &[String]) -> Result<(), String> {
     if args.first().map(String::as_str) == Some("--passcrypt-child") {
         return crate::bench_passcrypt::child(&args[1..]);
+    }
+    if args.first().map(String::as_str) == Some("--plans") {
+        print_plans();
+        return Ok(());
     }
     if args.first().map(String::as_str) == Some("--memory-child") {
         return memory_child(args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1 << 30));
@@ -65,6 +74,8 @@ pub fn main(args: &[String]) -> Result<(), String> {
         passcrypt: true,
         database: true,
         backend: None,
+        pairs: None,
+        passcrypt_case: None,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -74,9 +85,30 @@ pub fn main(args: &[String]) -> Result<(), String> {
             "--no-reference" => o.reference = false,
             "--no-memory" => o.memory = false,
             "--no-passcrypt" => o.passcrypt = false,
+            "--pairs" => {
+                let n = it.next().and_then(|n| n.parse::<usize>().ok());
+                o.pairs = Some(
+                    n.filter(|&n| n > 0)
+                        .ok_or("--pairs needs a positive number")?,
+                );
+            }
+            "--passcrypt-case" => {
+                let v: Vec<u64> = it
+                    .next()
+                    .ok_or("--passcrypt-case needs MB,CPU,CORES")?
+                    .split(',')
+                    .filter_map(|x| x.trim().parse().ok())
+                    .collect();
+                match v[..] {
+                    [mb, cpu, cores] => o.passcrypt_case = Some((mb, cpu, cores)),
+                    _ => return Err("--passcrypt-case needs MB,CPU,CORES".into()),
+                }
+            }
             "--backend" => {
-                let name = it.next().ok_or("--backend needs portable, avx2 or avx512vl")?;
-                let b = aiootp_core::KeccakBackend::from_name(name)
+                let name = it
+                    .next()
+                    .ok_or("--backend needs portable, avx2 or avx512vl")?;
+                let b = aiootp_keccak::Backend::from_name(name)
                     .ok_or_else(|| format!("no backend `{name}` (portable, avx2, avx512vl)"))?;
                 if !b.is_available() {
                     return Err(format!("this CPU has no {name}"));
@@ -112,7 +144,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
     let crate_ns = keccak_crate_ns(if o.quick { 200_000 } else { 2_000_000 });
     println!(
         "Keccak-f[1600]: {perm_ns:.1} ns per permutation ({}; the keccak crate: {crate_ns:.1} ns)",
-        aiootp_core::internal::backend_name()
+        aiootp_keccak::internal::backend_name()
     );
     let x4 = keccak_x4_rows(if o.quick { 50_000 } else { 500_000 });
     let mut reference = if o.reference && o.cipher {
@@ -120,7 +152,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
     } else {
         None
     };
-    let pairs = if o.quick { 5 } else { 7 };
+    let pairs = o.pairs.unwrap_or(if o.quick { 5 } else { 7 });
     let kernel_sets = kernel_sets(o.backend);
     if o.cipher {
         println!(
@@ -161,7 +193,11 @@ pub fn main(args: &[String]) -> Result<(), String> {
             "vs reference"
         );
         for &(op, size) in &cases {
-            let reference = if *with_reference { reference.as_mut() } else { None };
+            let reference = if *with_reference {
+                reference.as_mut()
+            } else {
+                None
+            };
             let row = measure(op, size, min_time, pairs, reference, *kernels)?;
             let range = |v: &Spread| format!("{:.2} [{:.2}-{:.2}]", v.median, v.min, v.max);
             println!(
@@ -203,7 +239,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
         }
     }
     let passcrypt_rows = if o.passcrypt {
-        crate::bench_passcrypt::rows(o.reference, o.quick, o.backend)?
+        crate::bench_passcrypt::rows(o.reference, o.quick, o.backend, o.pairs, o.passcrypt_case)?
     } else {
         Vec::new()
     };
@@ -215,7 +251,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
         )?);
     }
     let mut report = json!({"perm_ns": perm_ns, "keccak_crate_perm_ns": crate_ns,
-        "backend": aiootp_core::internal::backend_name(), "keccak_x4": x4, "rows": rows});
+        "backend": aiootp_keccak::internal::backend_name(), "keccak_x4": x4, "rows": rows});
     if o.memory {
         let size: u64 = if o.quick { 64 << 20 } else { 1 << 30 };
         let rss = memory_run(size)?;
@@ -236,12 +272,52 @@ pub fn main(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// `cargo xtask bench --plans`: the plan every operation takes at the
+/// injected costs of the CPUs the issue names (a four-lane call at 0.63,
+/// 1.24, 2.27, 2.9 and 5.0 single-state permutations; 1, 2 and 16
+/// threads), and at this machine's measured cost: what a machine of each
+/// kind would choose, without one.
+fn print_plans() {
+    use aiootp_keccak::{Costs, Kernels};
+    let here = Kernels::current();
+    println!(
+        "this machine: {} backend, a four-lane call at {:.2} single-state permutations, {} threads",
+        here.backend(),
+        here.costs().x4_ratio,
+        here.costs().threads
+    );
+    println!(
+        "{:>6} {:>8}  {:<58} Passcrypt cores 1, 2, 4, 8, 16",
+        "ratio", "threads", "Chunky2048"
+    );
+    let mut ratios = vec![0.63, 1.24, 2.27, 2.9, 5.0];
+    ratios.push(here.costs().x4_ratio);
+    for ratio in ratios {
+        for threads in [1, 2, 16] {
+            let k = here.with_costs(Costs::new(ratio, threads));
+            let cipher = k.scope(aiootp_chunky2048::Plans::current);
+            let cores: Vec<String> = [1u64, 2, 4, 8, 16]
+                .iter()
+                .map(|&c| {
+                    let p = Costs::new(ratio, threads).jobs(c, aiootp_passcrypt::LANE_OVERHEAD);
+                    format!("{}x{}", p.lanes, p.threads)
+                })
+                .collect();
+            println!(
+                "{ratio:>6.2} {threads:>8}  {cipher:<58} {}",
+                cores.join(" ")
+            );
+        }
+    }
+    println!("(Passcrypt: lanes per group x threads; the pool caps the threads at run time)");
+}
+
 /// The kernels each set of rows runs with, and whether it is compared
 /// with the reference: the process's (forced or not by the environment)
 /// with the reference, then each backend the CPU has, forced, without;
 /// with `--backend`, that backend alone, with the reference.
-fn kernel_sets(only: Option<aiootp_core::KeccakBackend>) -> Vec<(aiootp_core::Kernels, bool)> {
-    use aiootp_core::{KeccakBackend, Kernels};
+fn kernel_sets(only: Option<aiootp_keccak::Backend>) -> Vec<(aiootp_keccak::Kernels, bool)> {
+    use aiootp_keccak::{Backend as KeccakBackend, Kernels};
     if let Some(b) = only {
         return Kernels::forced(b).map(|k| (k, true)).into_iter().collect();
     }
@@ -259,7 +335,7 @@ fn kernel_sets(only: Option<aiootp_core::KeccakBackend>) -> Vec<(aiootp_core::Ke
 /// single-lane bound's `t_perm` (the lanes and any faster single-state
 /// kernel count as gains over it).
 fn permutation_ns(n: u32) -> f64 {
-    util::time_permutation(aiootp_core::internal::scalar_f1600_fn(), n)
+    util::time_permutation(aiootp_keccak::internal::scalar_f1600_fn(), n)
 }
 
 /// The four-state permutation of every backend this CPU has, timed in
@@ -268,11 +344,14 @@ fn permutation_ns(n: u32) -> f64 {
 /// call to one scalar call. Four states per call, so a ratio under 4 is a
 /// throughput gain of 4 / ratio.
 fn keccak_x4_rows(n: u32) -> Vec<Value> {
-    use aiootp_core::KeccakBackend;
-    let scalar = aiootp_core::internal::f1600_fn();
-    let chosen = aiootp_core::keccak_backend();
+    use aiootp_keccak::Backend as KeccakBackend;
+    let scalar = aiootp_keccak::internal::f1600_fn();
+    let chosen = aiootp_keccak::backend();
     let mut rows = Vec::new();
-    for detected in KeccakBackend::ALL.into_iter().filter_map(KeccakBackend::detect) {
+    for detected in KeccakBackend::ALL
+        .into_iter()
+        .filter_map(KeccakBackend::detect)
+    {
         let backend = detected.backend();
         let mut ratios = Vec::new();
         let mut x4_ns = Vec::new();
@@ -392,9 +471,9 @@ fn measure(
     min_time: Duration,
     pairs: usize,
     mut reference: Option<&mut Reference>,
-    kernels: aiootp_core::Kernels,
+    kernels: aiootp_keccak::Kernels,
 ) -> Result<Row, String> {
-    let scalar_plan = kernels.with_costs(aiootp_core::Costs::SCALAR);
+    let scalar_plan = kernels.with_costs(aiootp_keccak::Costs::SCALAR);
     let key = aiootp_core::token_bytes(KEY_LEN).map_err(|e| e.to_string())?;
     let data = aiootp_core::token_bytes(size).map_err(|e| e.to_string())?;
     let input = prepare(op, &key, &data)?;
@@ -413,7 +492,7 @@ fn measure(
     };
     let messages = (n * messages_per_op(op)) as f64;
     let p = permutations(op, size) as f64;
-    let scalar = aiootp_core::internal::scalar_f1600_fn();
+    let scalar = aiootp_keccak::internal::scalar_f1600_fn();
     let (mut rust, mut bound, mut perm, mut of_bound, mut refs, mut vs) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
     let (mut scalar_mb_s, mut vs_scalar) = (vec![], vec![]);

@@ -248,8 +248,8 @@ pub fn rows(with_reference: bool, pairs: usize) -> Result<Vec<Json>, String> {
             "reference_s": refs.map(|r| r.0), "ratio": refs.map(|r| r.1.0),
             "ratio_min": refs.map(|r| r.1.1), "ratio_max": refs.map(|r| r.1.2),
             "pairs": pairs, "tags": TAGS,
-            "backend": format!("{}-x4", aiootp_core::keccak_backend().name()),
-            "forced": std::env::var_os(aiootp_core::KECCAK_BACKEND_ENV).is_some()}),
+            "backend": format!("{}-x4", aiootp_keccak::backend().name()),
+            "forced": std::env::var_os(aiootp_keccak::BACKEND_ENV).is_some()}),
         );
     }
     let _ = std::fs::remove_dir_all(util::root().join("target/bench-db"));

@@ -29,22 +29,32 @@ pub fn permutations(s: Settings) -> u64 {
 pub fn rows(
     reference: bool,
     quick: bool,
-    only: Option<aiootp_core::KeccakBackend>,
+    only: Option<aiootp_keccak::Backend>,
+    pairs: Option<usize>,
+    case: Option<(u64, u64, u64)>,
 ) -> Result<Vec<Value>, String> {
-    let cases = if quick { &CASES[..3] } else { CASES };
-    let pairs = if quick { 3 } else { 5 };
+    let one;
+    let cases = match case {
+        Some(c) => {
+            one = [c];
+            &one[..]
+        }
+        None if quick => &CASES[..3],
+        None => CASES,
+    };
+    let pairs = pairs.unwrap_or(if quick { 3 } else { 5 });
     let median = |mut v: Vec<f64>| {
         v.sort_by(f64::total_cmp);
         (v[v.len() / 2], v[0], v[v.len() - 1])
     };
-    let scalar = aiootp_core::internal::scalar_f1600_fn();
-    let mut sets: Vec<(Option<aiootp_core::KeccakBackend>, bool)> = Vec::new();
+    let scalar = aiootp_keccak::internal::scalar_f1600_fn();
+    let mut sets: Vec<(Option<aiootp_keccak::Backend>, bool)> = Vec::new();
     match only {
         Some(b) => sets.push((Some(b), reference)),
         None => {
             sets.push((None, reference));
             sets.extend(
-                aiootp_core::KeccakBackend::ALL
+                aiootp_keccak::Backend::ALL
                     .into_iter()
                     .filter(|b| b.is_available())
                     .map(|b| (Some(b), false)),
@@ -53,9 +63,9 @@ pub fn rows(
     }
     let mut out = Vec::new();
     for (backend, reference) in sets {
-        let forced = backend.is_some() || std::env::var_os(aiootp_core::KECCAK_BACKEND_ENV).is_some();
+        let forced = backend.is_some() || std::env::var_os(aiootp_keccak::BACKEND_ENV).is_some();
         let backend_env: Vec<(&str, String)> = backend
-            .map(|b| (aiootp_core::KECCAK_BACKEND_ENV, b.name().to_string()))
+            .map(|b| (aiootp_keccak::BACKEND_ENV, b.name().to_string()))
             .into_iter()
             .collect();
         let with = |extra: &[(&'static str, &str)]| -> Vec<(&str, String)> {
@@ -64,10 +74,10 @@ pub fn rows(
             v
         };
         let chosen_env = with(&[]);
-        let threads_env = with(&[(aiootp_core::X4_RATIO_ENV, "inf")]);
-        let lanes_env = with(&[(aiootp_core::X4_RATIO_ENV, "0.01")]);
+        let threads_env = with(&[(aiootp_keccak::X4_RATIO_ENV, "inf")]);
+        let lanes_env = with(&[(aiootp_keccak::X4_RATIO_ENV, "0.01")]);
         let name = backend.map_or_else(
-            || aiootp_core::keccak_backend().name().to_string(),
+            || aiootp_keccak::backend().name().to_string(),
             |b| b.name().to_string(),
         );
         println!(
@@ -76,8 +86,16 @@ pub fn rows(
         );
         println!(
             "{:<12} {:>16} {:>9} {:>9} {:>8} {:>20} {:>20} {:>12} {:>22} {:>9}",
-            "passcrypt", "plan", "rust s", "floor s", "x floor", "vs threads plan",
-            "vs lanes plan", "reference s", "vs ref [min-max]", "peak MiB"
+            "passcrypt",
+            "plan",
+            "rust s",
+            "floor s",
+            "x floor",
+            "vs threads plan",
+            "vs lanes plan",
+            "reference s",
+            "vs ref [min-max]",
+            "peak MiB"
         );
         for &(mb, cpu, cores) in cases {
             let s = Settings {
@@ -161,7 +179,7 @@ pub fn rows(
             );
         }
     }
-    if only.is_none() {
+    if only.is_none() && case.is_none() {
         out.push(lockstep_row(if quick { 3 } else { 5 })?);
     }
     Ok(out)
@@ -182,7 +200,7 @@ fn lockstep_row(pairs: usize) -> Result<Value, String> {
     let (mut one, mut four) = (Vec::new(), Vec::new());
     for _ in 0..pairs {
         // The cores in lanes, forced (one thread): the lanes' own gain.
-        let lanes = [(aiootp_core::X4_RATIO_ENV, "0.01".to_string())];
+        let lanes = [(aiootp_keccak::X4_RATIO_ENV, "0.01".to_string())];
         let a = run_child(settings(1), Some(1), &lanes)?.seconds;
         let b = run_child(settings(4), Some(1), &lanes)?.seconds;
         ratios.push(b / a);
@@ -193,7 +211,7 @@ fn lockstep_row(pairs: usize) -> Result<Value, String> {
         v.sort_by(f64::total_cmp);
     }
     let mid = pairs / 2;
-    let backend = aiootp_core::keccak_backend().name();
+    let backend = aiootp_keccak::backend().name();
     println!(
         "passcrypt on one thread, {backend}: (64,2,4) {:.3} s, (64,2,1) {:.3} s: {:.2}x the time \
          (median of {pairs} interleaved pairs, min {:.2}, max {:.2})",
@@ -206,7 +224,7 @@ fn lockstep_row(pairs: usize) -> Result<Value, String> {
     Ok(
         json!({"op": "passcrypt_lockstep", "mb": 64, "cpu": 2, "cores": 4, "threads": 1,
         "backend": format!("{backend}-x4"),
-        "forced": std::env::var_os(aiootp_core::KECCAK_BACKEND_ENV).is_some(), "rust_s": four[mid], "cores_1_s": one[mid], "ratio": ratios[mid],
+        "forced": std::env::var_os(aiootp_keccak::BACKEND_ENV).is_some(), "rust_s": four[mid], "cores_1_s": one[mid], "ratio": ratios[mid],
         "ratio_min": ratios[0], "ratio_max": ratios[pairs - 1], "pairs": pairs}),
     )
 }
@@ -288,7 +306,7 @@ pub fn child(args: &[String]) -> Result<(), String> {
         "{} {} {} lanes={},threads={}",
         times[1],
         util::peak_rss_mib(),
-        aiootp_core::Kernels::current().costs().x4_ratio,
+        aiootp_keccak::Kernels::current().costs().x4_ratio,
         plan.lanes,
         plan.threads
     );

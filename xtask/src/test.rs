@@ -55,23 +55,12 @@ pub fn main(args: &[String]) -> Result<(), String> {
     step("criterion benchmarks compile (not run)");
     util::run("cargo", &["bench", "-p", "aiootp-benches", "--no-run"])?;
     step("Keccak, lanes and Chunky2048 vectors under each forced backend");
-    for backend in aiootp_core::KeccakBackend::ALL {
+    for backend in aiootp_keccak::Backend::ALL {
         // A backend the CPU lacks: only the core tests, which check that
         // the override is refused and the best available one chosen.
         let suites = if backend.is_available() { 3 } else { 1 };
         for args in [
-            &[
-                "test",
-                "--release",
-                "-p",
-                "aiootp-core",
-                "--lib",
-                "--",
-                "lanes::",
-                "keccak::",
-                "kernels::",
-                "xof",
-            ][..],
+            &["test", "--release", "-p", "aiootp-keccak", "--lib"][..],
             &["test", "--release", "-p", "aiootp-chunky2048", "--lib"][..],
             &[
                 "test",
@@ -88,7 +77,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
         {
             let status = std::process::Command::new("cargo")
                 .args(args)
-                .env(aiootp_core::KECCAK_BACKEND_ENV, backend.name())
+                .env(aiootp_keccak::BACKEND_ENV, backend.name())
                 .current_dir(util::root())
                 .status()
                 .map_err(|e| e.to_string())?;
@@ -119,7 +108,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
         ] {
             let status = std::process::Command::new("cargo")
                 .args(args)
-                .env(aiootp_core::X4_RATIO_ENV, ratio)
+                .env(aiootp_keccak::X4_RATIO_ENV, ratio)
                 .current_dir(util::root())
                 .status()
                 .map_err(|e| e.to_string())?;
@@ -213,6 +202,7 @@ fn each_feature_check() -> Result<(), String> {
     }
     let mut args = vec!["hack", "check", "--each-feature", "--no-dev-deps"];
     for c in [
+        "aiootp-keccak",
         "aiootp-core",
         "aiootp-chunky2048",
         "aiootp-passcrypt",

@@ -100,7 +100,7 @@ impl Drbg {
         let mut input = self.seed.clone();
         input.extend_from_slice(&self.counter.to_be_bytes());
         self.counter += 1;
-        aiootp_core::shake_256(&input, n)
+        aiootp_keccak::shake_256(&input, n)
     }
 
     /// A number in `0..n` (`n > 0`).

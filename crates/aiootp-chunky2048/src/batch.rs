@@ -1,7 +1,7 @@
 //! Batches of independent messages (spec §12's permutations, four messages
 //! at a time): messages of one block count and one aad length take every
 //! step of Chunky2048 together, one message in each lane of the
-//! four-state Keccak ([`aiootp_core::Shake128x4`]), so one four-lane call
+//! four-state Keccak ([`aiootp_keccak::Shake128x4`]), so one four-lane call
 //! does the work of four permutations. The output of each lane is the
 //! engine's for that message, byte for byte (property tests
 //! `batches_are_single_messages` and `forged_batch_members_fail_alone`).

@@ -7,7 +7,7 @@ use crate::constants::*;
 use crate::error::{Error, Result};
 use crate::kdf::{KeyAadBundle, block_id_state};
 use crate::lanes::{PipelinePlan, block_ids_pay, pairs_pay};
-use aiootp_core::{Shake128, Shake128x4, absorb_then_digests, absorb_with_digests};
+use aiootp_keccak::{Shake128, Shake128x4, absorb_then_digests, absorb_with_digests};
 use core::marker::PhantomData;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -555,8 +555,8 @@ mod tests {
     const RATIOS: [f64; 5] = [0.63, 1.5, 2.27, 2.9, 5.0];
 
     fn with_ratio<R>(ratio: f64, f: impl FnOnce() -> R) -> R {
-        aiootp_core::Kernels::current()
-            .with_costs(aiootp_core::Costs::new(ratio, 1))
+        aiootp_keccak::Kernels::current()
+            .with_costs(aiootp_keccak::Costs::new(ratio, 1))
             .scope(f)
     }
 

@@ -8,7 +8,7 @@ use crate::constants::*;
 use crate::error::{Error, Result};
 use aiootp_core::encode_constant;
 use aiootp_core::{PackParams, canonical_pack_into};
-use aiootp_core::{Shake128, Shake128x4};
+use aiootp_keccak::{Shake128, Shake128x4};
 use std::sync::OnceLock;
 
 /// The process-wide salted states: seed, left, right, mac, block id.

@@ -5,7 +5,7 @@
 //! whichever plan is chosen (property tests per plan: `cargo xtask test`
 //! runs the crate's tests with `AIOOTP_X4_RATIO` forcing each).
 
-use aiootp_core::{Costs, Kernels};
+use aiootp_keccak::{Costs, Kernels};
 
 // Each plan's worth is the single-state permutations one four-lane call
 // of it replaces, less what its lanes cost beyond the permutation (the
@@ -196,22 +196,20 @@ mod tests {
     #[test]
     fn each_plan_is_chosen_by_its_cost() {
         let with = |ratio: f64, f: fn() -> bool| {
-            Kernels::current()
-                .with_costs(Costs::new(ratio, 2))
-                .scope(f)
+            Kernels::current().with_costs(Costs::new(ratio, 2)).scope(f)
         };
         // A plan pays when ratio × 1.1 < its worth: batches below 3.64,
         // the key setup below 2.73, left/right below 2.36, the seed below
         // 1.82, pairs below 1.64, the MAC phase below 1.36.
         // (ratio, batch, key setup, left/right, seed, pair, mac)
         let table = [
-            (0.63, true, true, true, true, true, true),        // AVX-512VL, Zen 4
-            (1.24, true, true, true, true, true, true),        // AVX2 forced on Zen 5
-            (1.5, true, true, true, true, true, false),        // AVX2 on Zen 5
-            (2.27, true, true, true, false, false, false),     // AVX2 on Zen 3
-            (2.9, true, false, false, false, false, false),    // AVX2 on Zen 1
-            (3.6, true, false, false, false, false, false),    // AVX2 on a loaded Zen 1
-            (5.0, false, false, false, false, false, false),   // slower than four scalar calls
+            (0.63, true, true, true, true, true, true), // AVX-512VL, Zen 4
+            (1.24, true, true, true, true, true, true), // AVX2 forced on Zen 5
+            (1.5, true, true, true, true, true, false), // AVX2 on Zen 5
+            (2.27, true, true, true, false, false, false), // AVX2 on Zen 3
+            (2.9, true, false, false, false, false, false), // AVX2 on Zen 1
+            (3.6, true, false, false, false, false, false), // AVX2 on a loaded Zen 1
+            (5.0, false, false, false, false, false, false), // slower than four scalar calls
         ];
         for (ratio, batch, keys, left_right, seed, pair, mac) in table {
             assert_eq!(with(ratio, batch_pays), batch, "batch at {ratio}");

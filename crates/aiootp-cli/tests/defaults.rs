@@ -405,7 +405,10 @@ fn passcrypt_phc_wider_limits_and_mnemonics() {
     let o = aiootp(&["passcrypt", "verify", wide.trim()], pass);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("--max-cores") && !err.contains("not a passcrypt"), "{err}");
+    assert!(
+        err.contains("--max-cores") && !err.contains("not a passcrypt"),
+        "{err}"
+    );
     let o = aiootp(
         &["passcrypt", "verify", "--max-cores", "16", wide.trim()],
         pass,

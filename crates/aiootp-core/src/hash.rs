@@ -2,7 +2,7 @@
 
 use crate::encoding::{PackParams, canonical_pack_into, encode_key_into};
 use crate::error::{Error, Result};
-use crate::xof;
+use aiootp_keccak as xof;
 use hmac::{KeyInit, Mac};
 use sha3::Digest;
 use zeroize::Zeroizing;

@@ -5,7 +5,7 @@ use crate::domains::Domains;
 use crate::encoding::{PackParams, canonical_pack_into, encode_key_into};
 use crate::error::{Error, Result};
 use crate::hash::{Hasher, hash_bytes_with};
-use crate::xof::Shake256;
+use aiootp_keccak::Shake256;
 use zeroize::Zeroizing;
 
 /// `DomainKDF(domain, *payload, key=key)`.

@@ -23,9 +23,9 @@
 //! must read back as exactly the float Python wrote. Hooks that
 //! only the known-answer drivers need are in [`internal`], which is not a
 //! stable interface.
-// `unsafe` is denied crate-wide; the exceptions are the vector Keccak
-// kernels in `lanes`, each block with its SAFETY note.
-#![deny(unsafe_code)]
+//! Keccak itself (the permutations, the kernels and their costs, SHAKE)
+//! is the crate below this one, `aiootp-keccak`.
+#![forbid(unsafe_code)]
 
 mod clock;
 mod codec;
@@ -38,14 +38,9 @@ mod hash;
 #[cfg(feature = "json")]
 mod json;
 mod kdf;
-mod keccak;
-mod kernels;
-mod lanes;
 mod primes;
 mod rand;
 mod secret;
-mod xof;
-mod xof_x4;
 
 pub use clock::{Clock, EPOCH, EPOCH_NS, Expired, FixedClock, SystemClock, test_timestamp};
 pub use codec::{
@@ -70,27 +65,16 @@ pub use json::{
     to_python_json,
 };
 pub use kdf::{DomainKdf, KeyHash, keyed_choices};
-pub use keccak::State as KeccakState;
-pub use kernels::{Costs, JobsPlan, Kernels, LANE_MARGIN, X4_RATIO_ENV};
-pub use lanes::{
-    BACKEND_ENV as KECCAK_BACKEND_ENV, Backend as KeccakBackend, Detected as DetectedBackend,
-    StateX4 as KeccakStateX4, backend as keccak_backend, deinterleave as keccak_deinterleave,
-    f1600, f1600_x4, interleave as keccak_interleave,
-};
 pub use rand::{
     csprng, csprng_with, fill_random, generate_key, generate_salt, random_array, token_bytes,
 };
 pub use secret::{SecretArray, SecretBytes};
-pub use xof::{Shake, Shake128, Shake256, shake_128, shake_256};
-pub use xof_x4::{Shake128x4, absorb_then_digests, absorb_with_digests};
 
 #[doc(hidden)]
 pub mod internal {
     //! Hooks for the known-answer drivers and benchmarks. **Not a stable
     //! interface**: anything here may change in any release.
 
-    pub use crate::keccak::scalar_fn as scalar_f1600_fn;
-    pub use crate::lanes::{backend_name, f1600_fn};
     pub use crate::primes::PRIME_GROUPS;
 
     /// `Guid`'s pre-mask integer `int(node ‖ raw ‖ 00) + counter`, as

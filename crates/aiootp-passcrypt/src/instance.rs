@@ -4,9 +4,9 @@
 
 use crate::error::{Error, Result};
 use crate::params::{Geometry, PASSCRYPT_PAD};
-use aiootp_core::Shake128;
 use aiootp_core::{Domains, encode_constant};
 use aiootp_core::{Hasher, hash_bytes_with};
+use aiootp_keccak::Shake128;
 use core::ops::Range;
 use std::sync::OnceLock;
 use zeroize::Zeroizing;
@@ -138,7 +138,7 @@ pub fn run(input: &CoreInput<'_>, mut trace: Option<&mut Trace>) -> Result<Zeroi
 }
 
 /// Up to four cores of the same geometry in lockstep, as the lanes of one
-/// four-state sponge ([`aiootp_core::Shake128x4`]): the addresses are the
+/// four-state sponge ([`aiootp_keccak::Shake128x4`]): the addresses are the
 /// same on every lane (they depend on the geometry only), so each step is
 /// one call for all of them, through the same passes as [`run`]. Returns
 /// each core's tag, in order; the same bytes [`run`] gives each (property
@@ -167,7 +167,7 @@ pub fn run_lockstep(inputs: &[CoreInput<'_>]) -> Result<Vec<Zeroizing<Vec<u8>>>>
     let lane = |j: usize| &hs[j.min(n - 1)];
     // Equal-length parameters leave every lane at the same position; were
     // they not, each core runs alone.
-    let Some(mut h) = aiootp_core::Shake128x4::from_lanes([lane(0), lane(1), lane(2), lane(3)])
+    let Some(mut h) = aiootp_keccak::Shake128x4::from_lanes([lane(0), lane(1), lane(2), lane(3)])
     else {
         return inputs.iter().map(|input| run(input, None)).collect();
     };
@@ -189,7 +189,7 @@ pub fn run_lockstep(inputs: &[CoreInput<'_>]) -> Result<Vec<Zeroizing<Vec<u8>>>>
 }
 
 /// The sponge of the cores a run computes: one core's [`Shake128`], or up
-/// to four in the lanes of a [`aiootp_core::Shake128x4`]. Every pass is
+/// to four in the lanes of a [`aiootp_keccak::Shake128x4`]. Every pass is
 /// written once over it; each reads and writes the same range of every
 /// core's cache (`rams[j]` is lane `j`'s).
 trait CoreSponge {
@@ -216,7 +216,7 @@ impl CoreSponge for Shake128 {
 }
 
 /// Up to four cores; the lanes past `rams.len()` are computed and dropped.
-impl CoreSponge for aiootp_core::Shake128x4 {
+impl CoreSponge for aiootp_keccak::Shake128x4 {
     fn absorb(&mut self, rams: &[Zeroizing<Vec<u8>>], range: Range<usize>) {
         let mut it = rams.iter().map(|r| &r[range.clone()]);
         self.update([it.next(), it.next(), it.next(), it.next()]);

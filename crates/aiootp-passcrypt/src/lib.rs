@@ -140,7 +140,7 @@ impl Passcrypt {
     /// defaults, tag 64). The `cores` instances run alone or up to four at
     /// a time in lockstep as the lanes of one sponge, on one thread or
     /// several: the plan the calling thread's
-    /// [`Kernels`](aiootp_core::Kernels) costs make cheapest.
+    /// [`Kernels`](aiootp_keccak::Kernels) costs make cheapest.
     ///
     /// # Errors
     /// The setting checks in the reference's order, or [`Error::OutOfMemory`].
@@ -187,7 +187,7 @@ impl Passcrypt {
         // lanes of one sponge, the groups on threads: whichever the
         // calling thread's costs say is fastest (`Costs::jobs`). Traces
         // run each core alone.
-        let kernels = aiootp_core::Kernels::current();
+        let kernels = aiootp_keccak::Kernels::current();
         let plan = core_plan(kernels.costs(), settings.cores, trace);
         let run_group = |group: u64| -> Result<Vec<CoreTrace>> {
             kernels.scope(|| {
@@ -338,23 +338,23 @@ impl Passcrypt {
 /// interleaving. Measured on Zen 5 (AVX-512VL, a four-lane call at about
 /// 1.05 scalar permutations): four cores in lockstep took 1.36 times one
 /// core alone, 1.36 / 1.05 = 1.30.
-pub(crate) const LANE_OVERHEAD: f64 = 0.30;
+pub const LANE_OVERHEAD: f64 = 0.30;
 
 /// How [`Passcrypt::derive`] runs `cores` cores under the calling
-/// thread's [`Kernels`](aiootp_core::Kernels): alone or up to four in
+/// thread's [`Kernels`](aiootp_keccak::Kernels): alone or up to four in
 /// lockstep groups (`lanes`), on how many threads (at most the pool's).
 #[must_use]
-pub fn core_plan_for(cores: u64) -> aiootp_core::JobsPlan {
-    core_plan(aiootp_core::Kernels::current().costs(), cores, false)
+pub fn core_plan_for(cores: u64) -> aiootp_keccak::JobsPlan {
+    core_plan(aiootp_keccak::Kernels::current().costs(), cores, false)
 }
 
 /// How the cores run: alone or in lockstep groups, on how many threads
 /// (at most the pool's). Traces need every core alone.
-fn core_plan(costs: aiootp_core::Costs, cores: u64, trace: bool) -> aiootp_core::JobsPlan {
-    let costs = aiootp_core::Costs::new(costs.x4_ratio, costs.threads.min(pool_threads()));
+fn core_plan(costs: aiootp_keccak::Costs, cores: u64, trace: bool) -> aiootp_keccak::JobsPlan {
+    let costs = aiootp_keccak::Costs::new(costs.x4_ratio, costs.threads.min(pool_threads()));
     let plan = costs.jobs(cores, LANE_OVERHEAD);
     if trace {
-        aiootp_core::JobsPlan { lanes: 1, ..plan }
+        aiootp_keccak::JobsPlan { lanes: 1, ..plan }
     } else {
         plan
     }
@@ -392,7 +392,7 @@ fn run_cores<T>(jobs: u64, _threads: usize, f: impl Fn(u64) -> Result<T>) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aiootp_core::{Costs, JobsPlan, Kernels};
+    use aiootp_keccak::{Costs, JobsPlan, Kernels};
 
     /// Every plan the costs can choose (cores alone, lockstep groups of
     /// 2 to 4 with a short last group, on one thread or several) gives
@@ -416,14 +416,23 @@ mod tests {
             })
         };
         let (plan, want) = derive(Costs::SCALAR);
-        assert_eq!(plan, JobsPlan { lanes: 1, threads: 1 });
+        assert_eq!(
+            plan,
+            JobsPlan {
+                lanes: 1,
+                threads: 1
+            }
+        );
         let mut plans = Vec::new();
         for (ratio, threads) in [(0.63, 1), (0.63, 2), (1.24, 1), (2.9, 2), (5.0, 16)] {
             let (plan, tag) = derive(Costs::new(ratio, threads));
             assert_eq!(tag.expose(), want.expose(), "{ratio} {threads}");
             plans.push(plan.lanes);
         }
-        assert!(plans.contains(&1) && plans.iter().any(|&l| l > 1), "{plans:?}");
+        assert!(
+            plans.contains(&1) && plans.iter().any(|&l| l > 1),
+            "{plans:?}"
+        );
         let (traced, _) =
             internal::derive_traced(&pc, b"passphrase!!", b"saltsalt", b"aad", settings).unwrap();
         assert_eq!(&traced[..], want.expose());

@@ -315,16 +315,25 @@ mod tests {
             cores: 9,
             tag_size: 16,
         };
-        let native = pc.hash_passphrase(b"correct horse battery", b"", s, 8).unwrap();
+        let native = pc
+            .hash_passphrase(b"correct horse battery", b"", s, 8)
+            .unwrap();
         let phc = native_to_phc(&native).unwrap();
         assert_eq!(phc_to_native(&phc).unwrap(), native);
         let wide = AllowedRanges {
             cores: 1..=16,
             ..AllowedRanges::default()
         };
-        pc.verify(&native, b"correct horse battery", b"", 0, &wide).unwrap();
+        pc.verify(&native, b"correct horse battery", b"", 0, &wide)
+            .unwrap();
         assert!(matches!(
-            pc.verify(&native, b"correct horse battery", b"", 0, &AllowedRanges::default()),
+            pc.verify(
+                &native,
+                b"correct horse battery",
+                b"",
+                0,
+                &AllowedRanges::default()
+            ),
             Err(crate::Error::ResourceNotAllowed { .. })
         ));
     }

@@ -33,7 +33,7 @@
 //! | `AsyncDatabase` | [`aio::AsyncDatabase`] (features `db`, `tokio`) |
 //!
 //! The most used items are at the root; everything else is in the module of
-//! its crate ([`primitives`], [`chunky2048`], [`passcrypt`], [`asym`],
+//! its crate ([`keccak`], [`primitives`], [`chunky2048`], [`passcrypt`], [`asym`],
 //! [`db`], [`gentools`]), under that crate's own names
 //! (`passcrypt::Settings`, `db::Value`), and every async API is in [`aio`].
 #![forbid(unsafe_code)]
@@ -45,6 +45,9 @@ pub use aiootp_core::{
     Clock, DomainKdf, Domains, FixedClock, Guid, SecretBytes, SequenceId, SystemClock,
     bytes_are_equal, csprng, encode_constant, generate_key, hash_bytes, token_bytes,
 };
+/// Keccak (`aiootp-keccak`): the permutations, the `Kernels` a process
+/// uses and their costs, SHAKE alone and four at a time.
+pub use aiootp_keccak as keccak;
 
 #[cfg(feature = "chunky2048")]
 pub use aiootp_chunky2048 as chunky2048;

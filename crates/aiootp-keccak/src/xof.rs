@@ -69,10 +69,9 @@ impl<const RATE: usize> Shake<RATE> {
     #[inline]
     pub fn digest_into(&self, out: &mut [u8]) {
         let mut state = self.state;
-        // SHAKE's domain bits 0x1F after the message, then the final bit of the rate.
-        let pos = self.cursor.pos();
-        state[pos / 8] ^= 0x1F << (8 * (pos % 8));
-        state[RATE / 8 - 1] ^= 1 << 63;
+        for (word, bits) in shake_padding(self.cursor.pos(), RATE) {
+            state[word] ^= bits;
+        }
         // A fresh cursor at 0 permutes before its first read.
         let mut reader = SpongeCursor::<RATE>::default();
         reader.squeeze_read_u64_le(&mut state, self.permute, out);
@@ -98,6 +97,13 @@ impl<const RATE: usize> Shake<RATE> {
         self.digest_into(&mut out);
         out
     }
+}
+
+/// SHAKE's padding after `pos` bytes in a rate of `rate` bytes, as two
+/// xors into the state's words: the domain bits 0x1F after the message,
+/// then the final bit of the rate. Every sponge here pads through this.
+pub(crate) const fn shake_padding(pos: usize, rate: usize) -> [(usize, u64); 2] {
+    [(pos / 8, 0x1F << (8 * (pos % 8))), (rate / 8 - 1, 1 << 63)]
 }
 
 /// SHAKE-128 over `data` in one call.

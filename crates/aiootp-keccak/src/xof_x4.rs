@@ -7,8 +7,8 @@
 //! included (property test `four_lanes_are_four_shake128s`).
 
 use crate::keccak::State;
-use crate::lanes::{Backend, Detected, StateX4};
-use crate::xof::Shake128;
+use crate::lanes::{Backend, Detected, StateX4, lane, set_lane};
+use crate::xof::{Shake128, shake_padding};
 use zeroize::Zeroize;
 
 const RATE: usize = 168;
@@ -53,9 +53,7 @@ impl Shake128x4 {
         }
         let mut state = [[0u64; 4]; 25];
         for (j, l) in lanes.iter().enumerate() {
-            for (i, w) in l.parts().0.iter().enumerate() {
-                state[i][j] = *w;
-            }
+            set_lane(&mut state, j, l.parts().0);
         }
         Some(Self {
             state,
@@ -69,10 +67,7 @@ impl Shake128x4 {
     /// `lanes_hand_back_their_sponges`).
     pub fn write_lanes(&self, lanes: [&mut Shake128; 4]) {
         for (j, l) in lanes.into_iter().enumerate() {
-            let mut state: State = [0; 25];
-            for (i, w) in state.iter_mut().enumerate() {
-                *w = self.state[i][j];
-            }
+            let mut state = lane(&self.state, j);
             l.set_parts(&state, self.pos);
             state.zeroize();
         }
@@ -116,8 +111,9 @@ impl Shake128x4 {
         debug_assert!(out.iter().flatten().all(|o| o.len() == len));
         let mut copy = self.clone();
         for j in 0..4 {
-            copy.state[self.pos / 8][j] ^= 0x1F << (8 * (self.pos % 8));
-            copy.state[RATE / 8 - 1][j] ^= 1 << 63;
+            for (word, bits) in shake_padding(self.pos, RATE) {
+                copy.state[word][j] ^= bits;
+            }
         }
         let mut at = 0;
         while at < len {
@@ -213,13 +209,12 @@ impl Lanes<'_, '_> {
     /// in the waiting queue.
     fn start_digest(&mut self, c: usize, pos: usize, job: Squeeze) {
         let free = (self.chains..4).find(|&s| self.busy[s].is_none());
-        let mut state: State = core::array::from_fn(|i| self.x4[i][c]);
-        state[pos / 8] ^= 0x1F << (8 * (pos % 8));
-        state[RATE / 8 - 1] ^= 1 << 63;
+        let mut state = lane(&self.x4, c);
+        for (word, bits) in shake_padding(pos, RATE) {
+            state[word] ^= bits;
+        }
         if let Some(s) = free {
-            for (i, w) in state.iter().enumerate() {
-                self.x4[i][s] = *w;
-            }
+            set_lane(&mut self.x4, s, &state);
             self.busy[s] = Some(job);
             state.zeroize();
         } else {
@@ -234,11 +229,9 @@ impl Lanes<'_, '_> {
         let mut saved: [State; 3] = [[0; 25]; 3];
         if !with_chains {
             for c in 0..self.chains {
-                saved[c] = core::array::from_fn(|i| self.x4[i][c]);
+                saved[c] = lane(&self.x4, c);
                 if let Some((mut state, job)) = self.waiting.0.pop_front() {
-                    for (i, w) in state.iter().enumerate() {
-                        self.x4[i][c] = *w;
-                    }
+                    set_lane(&mut self.x4, c, &state);
                     state.zeroize();
                     self.busy[c] = Some(job);
                 }
@@ -266,12 +259,10 @@ impl Lanes<'_, '_> {
             for c in 0..self.chains {
                 if let Some(job) = self.busy[c].take() {
                     // Not finished in a borrowed lane: back to the queue.
-                    let state = core::array::from_fn(|i| self.x4[i][c]);
+                    let state = lane(&self.x4, c);
                     self.waiting.0.push_front((state, job));
                 }
-                for (i, w) in saved[c].iter().enumerate() {
-                    self.x4[i][c] = *w;
-                }
+                set_lane(&mut self.x4, c, &saved[c]);
             }
             saved.zeroize();
         }
@@ -280,9 +271,7 @@ impl Lanes<'_, '_> {
             if self.busy[s].is_none()
                 && let Some((mut state, job)) = self.waiting.0.pop_front()
             {
-                for (i, w) in state.iter().enumerate() {
-                    self.x4[i][s] = *w;
-                }
+                set_lane(&mut self.x4, s, &state);
                 state.zeroize();
                 self.busy[s] = Some(job);
             }
@@ -356,7 +345,10 @@ pub fn absorb_with_digests(
         && outputs.iter().all(|o| o.len() == n * digest_len);
     let pos0 = sponges.first().map_or(0, |s| s.parts().1);
     let backend = crate::Kernels::current().x4();
-    if !sized || backend.backend() == Backend::Portable || sponges.iter().any(|s| s.parts().1 != pos0) {
+    if !sized
+        || backend.backend() == Backend::Portable
+        || sponges.iter().any(|s| s.parts().1 != pos0)
+    {
         absorb_then_digests(sponges, inputs, msg_len, outputs, digest_len);
         return;
     }
@@ -369,9 +361,7 @@ pub fn absorb_with_digests(
         outputs,
     };
     for (c, s) in sponges.iter().enumerate() {
-        for (i, w) in s.parts().0.iter().enumerate() {
-            lanes.x4[i][c] = *w;
-        }
+        set_lane(&mut lanes.x4, c, s.parts().0);
     }
     let mut pos = pos0;
     for i in 0..n {
@@ -408,7 +398,7 @@ pub fn absorb_with_digests(
         lanes.call(false);
     }
     for (c, s) in sponges.iter_mut().enumerate() {
-        let mut state: State = core::array::from_fn(|i| lanes.x4[i][c]);
+        let mut state = lane(&lanes.x4, c);
         s.set_parts(&state, pos);
         state.zeroize();
     }

@@ -12,7 +12,7 @@
 //! time a forced backend or the scalar plan beside the chosen one.
 //!
 //! ```
-//! use aiootp_core::{Costs, Kernels};
+//! use aiootp_keccak::{Costs, Kernels};
 //!
 //! let chosen = Kernels::current();
 //! // The same kernels under the scalar plan: no lanes, one thread.
@@ -176,9 +176,7 @@ impl Kernels {
     /// [`Self::scope`] it is in, else [`Self::process`].
     #[must_use]
     pub fn current() -> Self {
-        SCOPED
-            .with(Cell::get)
-            .unwrap_or_else(|| *Self::process())
+        SCOPED.with(Cell::get).unwrap_or_else(|| *Self::process())
     }
 
     /// The process's kernels, obtained on first use: the backend named by
@@ -411,15 +409,30 @@ mod tests {
     #[test]
     fn the_lanes_pay_when_a_call_does_more_than_it_costs() {
         // Four useful permutations per call pay below 4 / 1.1 = 3.64.
-        for (ratio, pays) in [(0.63, true), (1.24, true), (2.27, true), (2.9, true), (5.0, false)] {
+        for (ratio, pays) in [
+            (0.63, true),
+            (1.24, true),
+            (2.27, true),
+            (2.9, true),
+            (5.0, false),
+        ] {
             assert_eq!(Costs::new(ratio, 1).lanes_pay(4.0), pays, "{ratio}");
         }
         // Two (a pair) pay below 2 / 1.1 = 1.82.
-        for (ratio, pays) in [(0.63, true), (1.24, true), (2.27, false), (2.9, false), (5.0, false)] {
+        for (ratio, pays) in [
+            (0.63, true),
+            (1.24, true),
+            (2.27, false),
+            (2.9, false),
+            (5.0, false),
+        ] {
             assert_eq!(Costs::new(ratio, 1).lanes_pay(2.0), pays, "{ratio}");
         }
         assert!(!Costs::SCALAR.lanes_pay(4.0));
-        assert!(!Costs::new(0.0, 1).lanes_pay(4.0), "a nonsense ratio is infinite");
+        assert!(
+            !Costs::new(0.0, 1).lanes_pay(4.0),
+            "a nonsense ratio is infinite"
+        );
         assert_eq!(Costs::new(1.0, 0).threads, 1);
     }
 
@@ -427,7 +440,8 @@ mod tests {
     fn independent_jobs_go_where_they_are_cheapest() {
         // Passcrypt's cores, with its lane overhead of 30%: a group in
         // lanes costs ratio × 1.3 × 1.1 = 1.43 × ratio of one core alone.
-        let plan = |ratio: f64, threads: usize, jobs: u64| Costs::new(ratio, threads).jobs(jobs, 0.30);
+        let plan =
+            |ratio: f64, threads: usize, jobs: u64| Costs::new(ratio, threads).jobs(jobs, 0.30);
         let p = |lanes, threads| JobsPlan { lanes, threads };
         // Zen 1, AVX2 at 2.9: a group costs 4.15 cores alone; lanes never pay.
         assert_eq!(plan(2.9, 1, 4), p(1, 1)); // 4 alone on one thread: 4 < 4.15

@@ -205,16 +205,33 @@ pub fn backend_name() -> &'static str {
     crate::Kernels::current().single_name()
 }
 
+/// State `j` of the interleaved `x4`.
+#[must_use]
+pub(crate) fn lane(x4: &StateX4, j: usize) -> State {
+    core::array::from_fn(|i| x4[i][j])
+}
+
+/// Writes `state` as state `j` of the interleaved `x4`.
+pub(crate) fn set_lane(x4: &mut StateX4, j: usize, state: &State) {
+    for (i, w) in state.iter().enumerate() {
+        x4[i][j] = *w;
+    }
+}
+
 /// Interleaves four states.
 #[must_use]
 pub fn interleave(states: &[State; 4]) -> StateX4 {
-    core::array::from_fn(|i| core::array::from_fn(|j| states[j][i]))
+    let mut x4 = [[0; 4]; 25];
+    for (j, s) in states.iter().enumerate() {
+        set_lane(&mut x4, j, s);
+    }
+    x4
 }
 
 /// The four states of an interleaved one.
 #[must_use]
 pub fn deinterleave(x4: &StateX4) -> [State; 4] {
-    core::array::from_fn(|j| core::array::from_fn(|i| x4[i][j]))
+    core::array::from_fn(|j| lane(x4, j))
 }
 
 fn portable(states: &mut StateX4) {
@@ -459,7 +476,11 @@ mod tests {
     #[test]
     fn only_an_available_backend_is_detected() {
         for backend in Backend::ALL {
-            assert_eq!(backend.detect().is_some(), backend.is_available(), "{backend}");
+            assert_eq!(
+                backend.detect().is_some(),
+                backend.is_available(),
+                "{backend}"
+            );
         }
         assert!(Backend::Portable.detect().is_some());
         assert!(Detected::best().backend().is_available());
