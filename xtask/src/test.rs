@@ -55,70 +55,37 @@ pub fn main(args: &[String]) -> Result<(), String> {
     step("criterion benchmarks compile (not run)");
     util::run("cargo", &["bench", "-p", "aiootp-benches", "--no-run"])?;
     step("Keccak, lanes and Chunky2048 vectors under each forced backend");
+    const KECCAK: &[&str] = &["test", "--release", "-p", "aiootp-keccak", "--lib"];
+    const CIPHER: &[&str] = &["test", "--release", "-p", "aiootp-chunky2048", "--lib"];
+    const PASSCRYPT: &[&str] = &["test", "--release", "-p", "aiootp-passcrypt", "--lib"];
+    const VECTORS: &[&str] = &[
+        "test",
+        "--release",
+        "-p",
+        "aiootp-kat",
+        "--test",
+        "vectors",
+        "chunky2048",
+    ];
     for backend in aiootp_keccak::Backend::ALL {
-        // A backend the CPU lacks: only the core tests, which check that
+        // A backend the CPU lacks: only the Keccak tests, which check that
         // the override is refused and the best available one chosen.
-        let suites = if backend.is_available() { 3 } else { 1 };
-        for args in [
-            &["test", "--release", "-p", "aiootp-keccak", "--lib"][..],
-            &["test", "--release", "-p", "aiootp-chunky2048", "--lib"][..],
-            &[
-                "test",
-                "--release",
-                "-p",
-                "aiootp-kat",
-                "--test",
-                "vectors",
-                "chunky2048",
-            ][..],
-        ]
-        .into_iter()
-        .take(suites)
-        {
-            let status = std::process::Command::new("cargo")
-                .args(args)
-                .env(aiootp_keccak::BACKEND_ENV, backend.name())
-                .current_dir(util::root())
-                .status()
-                .map_err(|e| e.to_string())?;
-            if !status.success() {
-                return Err(format!(
-                    "`cargo {}` failed with the {backend} Keccak backend forced",
-                    args.join(" ")
-                ));
-            }
-        }
+        let suites: &[&[&str]] = if backend.is_available() {
+            &[KECCAK, CIPHER, VECTORS]
+        } else {
+            &[KECCAK]
+        };
+        cargo_with_env(suites, aiootp_keccak::BACKEND_ENV, backend.name())?;
     }
     step("Chunky2048 and Passcrypt with every lane plan forced (AIOOTP_X4_RATIO)");
     // 0.5: every operation in lanes, on the fastest backend the CPU has;
     // inf: the scalar plan. The property tests inject the costs between.
     for ratio in ["0.5", "inf"] {
-        for args in [
-            &["test", "--release", "-p", "aiootp-chunky2048", "--lib"][..],
-            &["test", "--release", "-p", "aiootp-passcrypt", "--lib"][..],
-            &[
-                "test",
-                "--release",
-                "-p",
-                "aiootp-kat",
-                "--test",
-                "vectors",
-                "chunky2048",
-            ][..],
-        ] {
-            let status = std::process::Command::new("cargo")
-                .args(args)
-                .env(aiootp_keccak::X4_RATIO_ENV, ratio)
-                .current_dir(util::root())
-                .status()
-                .map_err(|e| e.to_string())?;
-            if !status.success() {
-                return Err(format!(
-                    "`cargo {}` failed with AIOOTP_X4_RATIO={ratio}",
-                    args.join(" ")
-                ));
-            }
-        }
+        cargo_with_env(
+            &[CIPHER, PASSCRYPT, VECTORS],
+            aiootp_keccak::X4_RATIO_ENV,
+            ratio,
+        )?;
     }
     step("vector tests of a lone clone (../shared hidden)");
     let status = std::process::Command::new("cargo")
@@ -214,4 +181,24 @@ fn each_feature_check() -> Result<(), String> {
         args.extend(["-p", c]);
     }
     util::run("cargo", &args)
+}
+
+/// Runs each `cargo` command of `suites` with the environment variable
+/// `key` set to `value`; the first that fails is the error.
+fn cargo_with_env(suites: &[&[&str]], key: &str, value: &str) -> Result<(), String> {
+    for args in suites {
+        let status = std::process::Command::new("cargo")
+            .args(*args)
+            .env(key, value)
+            .current_dir(util::root())
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !status.success() {
+            return Err(format!(
+                "`cargo {}` failed with {key}={value}",
+                args.join(" ")
+            ));
+        }
+    }
+    Ok(())
 }

@@ -313,8 +313,8 @@ impl Engine<Open> {
         let mut body = &mut body[..whole];
         let mut opened = 0;
         let mut plan = PipelinePlan::current();
-        let after_first = whole / BLOCKSIZE - usize::from(self.blocks == 0);
-        if after_first < crate::lanes::PIPELINE_MIN_BLOCKS {
+        let after_first = (whole / BLOCKSIZE).saturating_sub(usize::from(self.blocks == 0));
+        if after_first < plan.min_blocks() {
             plan = PipelinePlan::BLOCK_BY_BLOCK;
         }
         if !plan.pays() || self.blocks == 0 {
