@@ -22,6 +22,9 @@ struct Keystream {
     /// engine (not per block: they are no more secret than the ratchet
     /// key the engine holds anyway).
     halves: Zeroizing<[[u8; SHAKE_128_BLOCKSIZE]; 2]>,
+    /// Whether left and right run side by side ([`pairs_pay`]), decided
+    /// once per message rather than per block.
+    pairs: bool,
 }
 
 impl Keystream {
@@ -33,7 +36,7 @@ impl Keystream {
         split_even_odd(&self.ratchet[..], even, odd);
         let (even, odd) = (&*even, &*odd);
         let (l, r) = out.split_at_mut(BLOCKSIZE / 2);
-        if pairs_pay() {
+        if self.pairs {
             // Left and right are independent: one four-lane call each for
             // their absorb and their digest.
             absorb_with_digests(
@@ -154,6 +157,7 @@ impl<D: Direction> Engine<D> {
             right,
             ratchet: Zeroizing::new([0u8; SEED_KDF_DOUBLE_BLOCKSIZE]),
             halves: Zeroizing::new([[0u8; SHAKE_128_BLOCKSIZE]; 2]),
+            pairs: pairs_pay(),
         };
         let mut primer = Zeroizing::new([0u8; BLOCKSIZE]);
         keystream.squeeze(&mut primer);

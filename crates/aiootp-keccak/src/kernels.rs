@@ -195,8 +195,8 @@ impl Kernels {
             .and_then(|n| Backend::from_name(n.trim()))
             .and_then(Backend::detect);
         let mut kernels = match forced {
-            Some(x4) => Self::forced_detected(x4),
-            None => Self::measure(Detected::best()),
+            Some(x4) => Self::measure(x4, true),
+            None => Self::measure(Detected::best(), false),
         };
         if let Some(ratio) = std::env::var(X4_RATIO_ENV)
             .ok()
@@ -212,23 +212,13 @@ impl Kernels {
     /// `None` when the CPU lacks it.
     #[must_use]
     pub fn forced(backend: Backend) -> Option<Self> {
-        backend.detect().map(Self::forced_detected)
+        backend.detect().map(|x4| Self::measure(x4, true))
     }
 
-    fn forced_detected(x4: Detected) -> Self {
-        let mut k = Self::measure(x4);
-        if let Some(vector) = x4.single_state_kernel() {
-            k.single = vector;
-            k.single_name = VECTOR_SINGLE_NAME;
-            k.costs.x4_ratio = ratio(x4, vector);
-        }
-        k.forced = true;
-        k
-    }
-
-    /// `x4` with the single-state permutation that times faster and the
-    /// measured cost of a four-lane call against it.
-    fn measure(x4: Detected) -> Self {
+    /// `x4` with the single-state permutation that times faster (forced:
+    /// the backend's vector one wherever it has one) and the measured cost
+    /// of a four-lane call against it, from one timing.
+    fn measure(x4: Detected, forced: bool) -> Self {
         let threads = std::thread::available_parallelism().map_or(1, core::num::NonZero::get);
         let scalar = crate::keccak::scalar_fn();
         let scalar_name = if cfg!(target_arch = "x86_64") && has_bmi1() {
@@ -241,22 +231,23 @@ impl Kernels {
             single: scalar,
             single_name: scalar_name,
             costs: Costs::new(PORTABLE_RATIO, threads),
-            forced: false,
+            forced,
         };
         if x4.backend() == Backend::Portable {
             return k;
         }
         let timing = Timing::of(x4, scalar, x4.single_state_kernel());
         // The vector one-state kernel is kept only where it beats the
-        // scalar permutation by 3% (Zen 4: 0.6-0.9 of it; Zen 5: 1.05).
+        // scalar permutation by 3% (Zen 4: 0.6-0.9 of it; Zen 5: 1.05), or
+        // where the backend is forced (the tests of that backend).
         if let (Some(vector), Some(v)) = (x4.single_state_kernel(), timing.vector)
-            && v < timing.scalar * 0.97
+            && (forced || v < 0.97)
         {
             k.single = vector;
             k.single_name = VECTOR_SINGLE_NAME;
             k.costs.x4_ratio = timing.x4 / v;
         } else {
-            k.costs.x4_ratio = timing.x4 / timing.scalar;
+            k.costs.x4_ratio = timing.x4;
         }
         k
     }
@@ -339,18 +330,11 @@ fn div(a: Duration, b: Duration) -> f64 {
     a / b
 }
 
-/// The cost of a four-lane call of `x4` in calls of `single`.
-fn ratio(x4: Detected, single: fn(&mut State)) -> f64 {
-    Timing::of(x4, single, None).x4
-}
-
 /// Interleaved rounds of each kernel: for each, the median over the
 /// rounds of its time over the scalar permutation's in the same round
 /// (neighbours in time see the same load; a median shrugs off a round
-/// that was preempted).
+/// that was preempted). The scalar permutation is the unit.
 struct Timing {
-    /// 1, by definition.
-    scalar: f64,
     x4: f64,
     vector: Option<f64>,
 }
@@ -390,7 +374,6 @@ impl Timing {
         }
         std::hint::black_box((&state, &lanes));
         Self {
-            scalar: 1.0,
             x4: median(x4_ratios),
             vector: (!vector_ratios.is_empty()).then(|| median(vector_ratios)),
         }
