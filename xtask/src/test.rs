@@ -174,6 +174,7 @@ fn each_feature_check() -> Result<(), String> {
         "aiootp-chunky2048",
         "aiootp-passcrypt",
         "aiootp-asym",
+        "aiootp-storage",
         "aiootp-db",
         "aiootp-gentools",
         "aiootp",

@@ -5,8 +5,8 @@ use crate::error::{CliError, Result};
 use crate::files::{Target, read_bounded, read_key, read_stdin};
 use crate::opts::{self, Aad, ProfileAad};
 use aiootp::db::{
-    Database, FsStorage, LockMode, ObjectStorage, OpenMode, OpenOptions, PgStorage,
-    ProfileSettings, Storage, Value, generate_profile, generate_profile_existing,
+    Database, FsStorage, LockMode, OpenMode, OpenOptions, ProfileSettings, Storage, Value,
+    generate_profile, generate_profile_existing,
 };
 use clap::Subcommand;
 use serde_json::{Map, Value as Json, json};
@@ -386,11 +386,7 @@ fn is_empty_folder(path: &Path) -> Result<bool> {
     let entries = std::fs::read_dir(path).map_err(|e| CliError::io(path.display(), e))?;
     for entry in entries {
         let entry = entry.map_err(|e| CliError::io(path.display(), e))?;
-        if !entry
-            .file_name()
-            .to_string_lossy()
-            .starts_with(".aiootp-tmp-")
-        {
+        if !FsStorage::is_temporary_name(&entry.file_name().to_string_lossy()) {
             return Ok(false);
         }
     }
@@ -534,66 +530,15 @@ enum Place<'a> {
     Server(&'a str),
 }
 
-/// The storage of a `--url`: a PostgreSQL server or an object store.
-enum ServerStorage {
-    Postgres(Box<PgStorage>),
-    Objects(ObjectStorage),
-}
-
-impl ServerStorage {
-    /// The file names it holds (none: no database there yet).
-    fn list(&self) -> std::io::Result<Vec<String>> {
-        match self {
-            Self::Postgres(s) => s.list(),
-            Self::Objects(s) => s.list(),
-        }
-    }
-
-    fn storage(&self) -> &dyn Storage {
-        match self {
-            Self::Postgres(s) => &**s,
-            Self::Objects(s) => s,
-        }
-    }
-
-    fn into_arc(self) -> Arc<dyn Storage> {
-        match self {
-            Self::Postgres(s) => Arc::new(*s),
-            Self::Objects(s) => Arc::new(s),
-        }
-    }
-}
-
-/// The object-store schemes `--url` takes (those of `object_store`).
-const OBJECT_SCHEMES: &[&str] = &["s3", "s3a", "gs", "az", "azure", "abfs", "abfss", "adl"];
-
-/// The storage of a `--url`.
-fn server_storage(o: &DbOptions, url: &str) -> Result<ServerStorage> {
-    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
-    match scheme.as_deref() {
-        None | Some("postgresql" | "postgres") => PgStorage::connect(url, &o.namespace)
-            .map(|s| ServerStorage::Postgres(Box::new(s)))
-            .map_err(|e| {
-                if e.kind() == std::io::ErrorKind::InvalidInput {
-                    CliError::usage(format!("--url is not a PostgreSQL connection URI ({e})"))
-                } else {
-                    CliError::io("the database server", e)
-                }
-            }),
-        Some(s) if OBJECT_SCHEMES.contains(&s) => ObjectStorage::open(url)
-            .map(ServerStorage::Objects)
-            .map_err(|e| {
-                if e.kind() == std::io::ErrorKind::InvalidInput {
-                    CliError::usage(format!("--url is not an object store URL ({e})"))
-                } else {
-                    CliError::io("the object store", e)
-                }
-            }),
-        Some(s) => Err(CliError::usage(format!(
-            "--url: {s}:// is not supported; give a PostgreSQL URL (postgresql://…) \
-             or an object store's (s3://bucket/prefix, gs://…, az://…)"
-        ))),
-    }
+/// The storage of a `--url` (a PostgreSQL URL or `key=value` string, or
+/// an object store's URL), opened by the library.
+fn server_storage(o: &DbOptions, url: &str) -> Result<Arc<dyn Storage>> {
+    let options = aiootp::db::UrlOptions {
+        namespace: o.namespace.clone(),
+        schemeless: aiootp::db::storage::Schemeless::Postgres,
+        ..aiootp::db::UrlOptions::default()
+    };
+    Ok(aiootp::db::open_url(url, &options)?)
 }
 
 /// Opens the database of `--key-file` on the server of `--url`.
@@ -611,7 +556,7 @@ fn open_server(o: &DbOptions, url: &str, profile_aad: &[u8], access: Access) -> 
         None => None,
     };
     let storage = server_storage(o, url)?;
-    let shown = storage.storage().location("").display().to_string();
+    let shown = storage.location("");
     let create = match access {
         Access::Create => true,
         Access::Write => storage
@@ -630,11 +575,11 @@ fn open_server(o: &DbOptions, url: &str, profile_aad: &[u8], access: Access) -> 
         ..OpenOptions::default()
     };
     let opened = match (&key, &o.profile, &pass) {
-        (Some(key), _, _) => Database::open_node(storage.into_arc(), key, options),
+        (Some(key), _, _) => Database::open_node(storage, key, options),
         (_, Some(user), Some(pass)) => {
             let credentials: Vec<&[u8]> = o.credentials.iter().map(|c| c.as_bytes()).collect();
             aiootp::db::generate_profile_on(
-                storage.into_arc(),
+                storage,
                 &credentials,
                 user.as_bytes(),
                 pass,
@@ -837,9 +782,9 @@ fn import(options: &DbOptions, place: Place<'_>, from: &Path, force: bool) -> Re
     match place {
         Place::Server(url) => {
             let target = server_storage(options, url)?;
-            let shown = target.storage().location("").display().to_string();
+            let shown = target.location("");
             source
-                .copy_to(target.storage(), force)
+                .copy_to(&*target, force)
                 .map_err(|e| copy_error(e, &shown))?;
         }
         Place::Folder(path) => {

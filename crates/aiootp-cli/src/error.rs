@@ -151,25 +151,23 @@ impl From<aiootp::db::Error> for CliError {
     fn from(e: aiootp::db::Error) -> Self {
         use aiootp::db::Error as E;
         match e {
-            E::Locked { path } => Self::io(
-                path.display(),
+            E::Locked { location } => Self::io(
+                location,
                 "in use by another aiootp process; try again when it has finished",
             ),
-            E::Io { path, source } => Self::io(path.display(), source),
-            E::Conflict { path, .. } => Self {
+            E::Storage(s) => s.into(),
+            E::Conflict { location, .. } => Self {
                 kind: Kind::Conflict,
                 message: format!(
-                    "{}: other clients kept saving the database at the same time; gave up after 30 s of retries, nothing of this command was written",
-                    path.display()
+                    "{location}: other clients kept saving the database at the same time; gave up after 30 s of retries, nothing of this command was written"
                 ),
             },
             E::Unsaved => Self::usage("the database has changes not yet saved"),
-            E::NotARegularFile { path } => Self::auth(format!(
-                "{}: not a regular file, so not a database file (the folder was changed by someone else?)",
-                path.display()
+            E::NotARegularFile { location } => Self::auth(format!(
+                "{location}: not a regular file, so not a database file (the folder was changed by someone else?)"
             )),
-            E::FileTooLarge { path, len, max } => Self::io(
-                path.display(),
+            E::FileTooLarge { location, len, max } => Self::io(
+                location,
                 format!("{len} bytes, more than a database file may hold ({max})"),
             ),
             E::MetatagTooDeep { max } => {
@@ -188,13 +186,11 @@ impl From<aiootp::db::Error> for CliError {
                 ),
                 other => other.into(),
             },
-            E::NotFound { path } => Self::auth(format!(
-                "no database for this key or profile in {}; check the key file or profile",
-                path.display()
+            E::NotFound { location } => Self::auth(format!(
+                "no database for this key or profile in {location}; check the key file or profile"
             )),
-            E::AlreadyExists { path } => Self::auth(format!(
-                "a database for this key or profile already exists in {}",
-                path.display()
+            E::AlreadyExists { location } => Self::auth(format!(
+                "a database for this key or profile already exists in {location}"
             )),
             E::UnknownTag { tag } => Self::usage(format!("no tag named {tag:?} (see `list`)")),
             E::UnknownMetatag { name } => {
@@ -208,6 +204,34 @@ impl From<aiootp::db::Error> for CliError {
             E::Passcrypt(p) => p.into(),
             E::Core(c) => Self::io("the random number generator", c),
             other => Self::io("database", other),
+        }
+    }
+}
+
+impl From<aiootp::db::storage::Error> for CliError {
+    fn from(e: aiootp::db::storage::Error) -> Self {
+        use aiootp::db::storage::{Error as S, Refusal};
+        match e {
+            S::InvalidUrl { url, reason } => Self::usage(format!("--url {url}: {reason}")),
+            S::Refused {
+                location,
+                reason: Refusal::NotARegularFile | Refusal::InvalidName,
+            } => Self::auth(format!(
+                "{location}: not a database file (the folder was changed by someone else?)"
+            )),
+            S::Conflict { .. } | S::Locked { .. } | S::TooLarge { .. } => {
+                aiootp::db::Error::from(e).into()
+            }
+            S::NotFound { location } => Self::io(location, "does not exist"),
+            S::Io { location, source } => Self::io(location, source),
+            other => {
+                let location = other.location().to_owned();
+                let message = other.to_string();
+                let message = message
+                    .strip_prefix(&format!("{location}: "))
+                    .map_or_else(|| message.clone(), str::to_owned);
+                Self::io(location, message)
+            }
         }
     }
 }

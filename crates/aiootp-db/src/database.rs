@@ -13,13 +13,13 @@ use crate::manifest::Manifest;
 use crate::schedule::{
     METATAG_ROOT_SALT_BYTES, ROOT_SALT_BYTES, RootKeys, SaltedKeys, domains, file_aad,
 };
-use crate::storage::{
-    Changes, Expected, FolderLock, FsStorage, LockMode, ManifestWrite, Storage, Version, version_of,
-};
 use crate::value::Value;
 use aiootp_chunky2048::Chunky2048;
 use aiootp_core::DomainKdf;
 use aiootp_core::{bytes_to_hex, hex_to_bytes};
+use aiootp_storage::{
+    Changes, Expected, FsStorage, LockMode, ManifestWrite, Storage, Version, version_of,
+};
 use indexmap::{IndexMap, IndexSet};
 use std::path::Path;
 use std::sync::Arc;
@@ -83,7 +83,6 @@ pub struct Database {
     /// The manifest as this node last read or wrote it (`None`: not in
     /// storage yet): a save commits only if it is still that.
     seen: Option<Version>,
-    _lock: Option<FolderLock>,
 }
 
 impl core::fmt::Debug for Database {
@@ -144,26 +143,15 @@ impl Database {
     /// # Errors
     /// As [`Self::open`].
     pub fn open_with(key: &[u8], path: impl AsRef<Path>, options: OpenOptions) -> Result<Self> {
-        let path = path.as_ref();
-        let lock = FolderLock::acquire(path, options.lock).map_err(|e| match e.kind() {
-            std::io::ErrorKind::WouldBlock => Error::Locked {
-                path: path.to_owned(),
-            },
-            _ => Error::io(path, e),
-        })?;
-        let fs = FsStorage::new(path);
-        if lock.is_some() {
-            // With the folder locked, a temporary file can only be the
-            // leftover of a writer that was killed: remove it.
-            fs.clean_temporaries().map_err(|e| Error::io(path, e))?;
-        }
-        let storage: Arc<dyn Storage> = Arc::new(fs);
-        let mut db = Self::open_node(storage, key, options)?;
-        db._lock = lock;
-        Ok(db)
+        // The storage holds the folder's lock, and cleans the leftovers
+        // of a killed writer once it has it.
+        let storage: Arc<dyn Storage> = Arc::new(FsStorage::open(path.as_ref(), options.lock)?);
+        Self::open_node(storage, key, options)
     }
 
-    /// Opens a node on any [`Storage`] (no folder lock).
+    /// Opens a node on any [`Storage`] (a folder's lock is the
+    /// [`FsStorage`]'s: see [`FsStorage::open`]; [`crate::open_url`] opens
+    /// any storage from a path or URL).
     ///
     /// # Errors
     /// As [`Self::open`].
@@ -184,12 +172,12 @@ impl Database {
         let (manifest, root_salt, salt_file_written) = match (manifest_ct, options.mode) {
             (Some(_), OpenMode::Create) => {
                 return Err(Error::AlreadyExists {
-                    path: storage.location(""),
+                    location: storage.location(""),
                 });
             }
             (None, OpenMode::Existing) => {
                 return Err(Error::NotFound {
-                    path: storage.location(""),
+                    location: storage.location(""),
                 });
             }
             (Some(ct), _) => {
@@ -224,7 +212,6 @@ impl Database {
             children: IndexMap::new(),
             depth,
             seen,
-            _lock: None,
         };
         db.load_database(options.preload)?;
         Ok(db)
@@ -492,10 +479,7 @@ impl Database {
     pub fn rollback_tag(&mut self, tag: &str, cache: bool) -> Result<()> {
         let filename = self.filename(tag);
         let listed = self.manifest.tags.contains_key(&filename);
-        let on_disk = self
-            .storage
-            .exists(&filename)
-            .map_err(|e| Error::io(self.storage.location(&filename), e))?;
+        let on_disk = self.storage.exists(&filename).map_err(Error::from)?;
         if listed && !on_disk {
             self.manifest.tags.shift_remove(&filename);
         } else if !listed && !self.cache.contains_key(&filename) {
@@ -642,7 +626,7 @@ impl Database {
         if len > max {
             plaintext.zeroize();
             return Err(Error::FileTooLarge {
-                path: self.storage.location(filename),
+                location: self.storage.location(filename),
                 len,
                 max,
             });
@@ -667,16 +651,12 @@ impl Database {
     pub fn save_database(&mut self) -> Result<()> {
         let mut changes = Changes::default();
         self.stage(&mut changes, true)?;
-        self.storage.commit(&changes).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                Error::Corrupt {
-                    file: self.root.root_salt_filename.clone(),
-                    reason: "a root salt file appeared for this key while the database was open"
-                        .into(),
-                }
-            } else {
-                Error::io(self.storage.location(""), e)
-            }
+        self.storage.commit(&changes).map_err(|e| match e {
+            aiootp_storage::Error::AlreadyExists { .. } => Error::Corrupt {
+                file: self.root.root_salt_filename.clone(),
+                reason: "a root salt file appeared for this key while the database was open".into(),
+            },
+            other => other.into(),
         })?;
         self.committed(&changes);
         Ok(())
@@ -804,12 +784,10 @@ impl Database {
             return Err(Error::Unsaved);
         }
         let top = &self.root.root_filename;
-        let existing = target
-            .read(top)
-            .map_err(|e| Error::io(target.location(top), e))?;
+        let existing = target.read(top).map_err(Error::from)?;
         if existing.is_some() && !replace {
             return Err(Error::AlreadyExists {
-                path: target.location(""),
+                location: target.location(""),
             });
         }
         let mut changes = Changes::default();
@@ -821,10 +799,7 @@ impl Database {
         }
         // Other manifests are replaced whatever they hold.
         for m in changes.manifests.iter_mut().rev().skip(1) {
-            if let Some(now) = target
-                .read(&m.name)
-                .map_err(|e| Error::io(target.location(&m.name), e))?
-            {
+            if let Some(now) = target.read(&m.name).map_err(Error::from)? {
                 m.expected = Expected::Version(version_of(&now));
             }
         }
@@ -832,9 +807,7 @@ impl Database {
             // A salt file is created only if missing: replace it as a file.
             changes.writes.append(&mut changes.create);
         }
-        target
-            .commit(&changes)
-            .map_err(|e| Error::io(target.location(""), e))
+        target.commit(&changes).map_err(Error::from)
     }
 
     fn stage_copy(&self, changes: &mut Changes) -> Result<()> {
@@ -871,13 +844,9 @@ impl Database {
         let mut files = IndexSet::new();
         self.collect_files(&mut files);
         for f in files {
-            self.storage
-                .remove(&f)
-                .map_err(|e| Error::io(self.storage.location(&f), e))?;
+            self.storage.remove(&f).map_err(Error::from)?;
         }
-        self.storage
-            .sync()
-            .map_err(|e| Error::io(self.storage.location(""), e))
+        self.storage.sync().map_err(Error::from)
     }
 
     /// `mirror_database(other)`: copies every tag of `other` (loading them)
@@ -1045,15 +1014,11 @@ impl Database {
 }
 
 fn read(storage: &dyn Storage, name: &str) -> Result<Option<Vec<u8>>> {
-    storage
-        .read(name)
-        .map_err(|e| Error::io(storage.location(name), e))
+    storage.read(name).map_err(Error::from)
 }
 
 fn write(storage: &dyn Storage, name: &str, data: &[u8]) -> Result<()> {
-    storage
-        .write(name, data)
-        .map_err(|e| Error::io(storage.location(name), e))
+    storage.write(name, data).map_err(Error::from)
 }
 
 /// Reads a top-level database's root salt: `json.dumps(salt.hex())`, encrypted.
@@ -1097,7 +1062,7 @@ fn new_root(
     }
     if storage
         .exists(&root.root_salt_filename)
-        .map_err(|e| Error::io(storage.location(&root.root_salt_filename), e))?
+        .map_err(Error::from)?
     {
         return Ok((Manifest::default(), read_salt_file(storage, root)?, true));
     }

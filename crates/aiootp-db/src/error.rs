@@ -1,32 +1,28 @@
 //! The error type of `aiootp-db`.
 
 use std::fmt;
-use std::path::PathBuf;
 
 /// Everything that can go wrong with a database. Variants name the tag or
 /// file involved, so a caller can say what was lost or refused.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
-    /// A file could not be read, written or removed.
-    Io {
-        /// The file or folder.
-        path: PathBuf,
-        /// The operating system's error.
-        source: std::io::Error,
-    },
+    /// The storage failed: a file could not be read, written or removed,
+    /// a server could not be reached, a name was refused (the storage
+    /// layer's own typed error, whose location names the file).
+    Storage(aiootp_storage::Error),
     /// A database file is not a regular file (a FIFO, device, socket,
     /// folder or symlink): the folder was tampered with.
     NotARegularFile {
-        /// The file.
-        path: PathBuf,
+        /// The file, as the storage shows it.
+        location: String,
     },
     /// A database file is larger than the storage's limit
     /// (`FsStorage::with_max_file_bytes`, by default
     /// [`crate::DEFAULT_MAX_FILE_BYTES`]), or a value to save would make one.
     FileTooLarge {
-        /// The file.
-        path: PathBuf,
+        /// The file, as the storage shows it.
+        location: String,
         /// Its size.
         len: u64,
         /// The limit.
@@ -49,18 +45,18 @@ pub enum Error {
     },
     /// `open_existing` found no manifest for this key: no database, or a wrong key.
     NotFound {
-        /// The folder searched.
-        path: PathBuf,
+        /// The folder (or server place) searched.
+        location: String,
     },
     /// `create` found a database with this key already.
     AlreadyExists {
-        /// The folder.
-        path: PathBuf,
+        /// The folder (or server place).
+        location: String,
     },
     /// Another process holds the database folder's lock.
     Locked {
         /// The folder.
-        path: PathBuf,
+        location: String,
     },
     /// A file did not decrypt: tampered, truncated, or the wrong key.
     Cipher {
@@ -101,7 +97,7 @@ pub enum Error {
     /// nothing of this save was written. Reopen, redo the change, save again.
     Conflict {
         /// Where the database is.
-        path: PathBuf,
+        location: String,
         /// The manifest that changed.
         manifest: String,
     },
@@ -116,27 +112,6 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        let path = path.into();
-        if let Some(c) = source
-            .get_ref()
-            .and_then(|e| e.downcast_ref::<crate::Conflict>())
-        {
-            return Self::Conflict {
-                path,
-                manifest: c.name.clone(),
-            };
-        }
-        match source
-            .get_ref()
-            .and_then(|e| e.downcast_ref::<crate::Refused>())
-        {
-            Some(crate::Refused::NotARegularFile) => Self::NotARegularFile { path },
-            Some(&crate::Refused::TooLarge { len, max }) => Self::FileTooLarge { path, len, max },
-            None => Self::Io { path, source },
-        }
-    }
-
     pub(crate) fn cipher(file: &str, source: aiootp_chunky2048::Error) -> Self {
         Self::Cipher {
             file: file.to_owned(),
@@ -159,17 +134,14 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Io { path, source } => write!(f, "{}: {source}", path.display()),
-            Self::NotARegularFile { path } => write!(
+            Self::Storage(e) => e.fmt(f),
+            Self::NotARegularFile { location } => write!(
                 f,
-                "{} is not a regular file (the database folder was tampered with)",
-                path.display()
+                "{location} is not a regular file (the database folder was tampered with)"
             ),
-            Self::FileTooLarge { path, len, max } => write!(
-                f,
-                "{} is {len} bytes, more than the limit of {max}",
-                path.display()
-            ),
+            Self::FileTooLarge { location, len, max } => {
+                write!(f, "{location} is {len} bytes, more than the limit of {max}")
+            }
             Self::MetatagTooDeep { max } => {
                 write!(f, "metatags nest at most {max} levels deep")
             }
@@ -177,20 +149,16 @@ impl fmt::Display for Error {
                 f,
                 "{file} names {name:?}, which is not a database file name (the folder was tampered with)"
             ),
-            Self::NotFound { path } => write!(
+            Self::NotFound { location } => write!(
                 f,
-                "no database for this key in {} (no manifest: a wrong key, or not created yet)",
-                path.display()
+                "no database for this key in {location} (no manifest: a wrong key, or not created yet)"
             ),
-            Self::AlreadyExists { path } => write!(
+            Self::AlreadyExists { location } => {
+                write!(f, "a database with this key already exists in {location}")
+            }
+            Self::Locked { location } => write!(
                 f,
-                "a database with this key already exists in {}",
-                path.display()
-            ),
-            Self::Locked { path } => write!(
-                f,
-                "{} is locked by another process; close it there, or open with LockMode::Wait",
-                path.display()
+                "{location} is locked by another process; close it there, or open with LockMode::Wait"
             ),
             Self::Cipher { file, source } => write!(f, "file {file}: {source}"),
             Self::Corrupt { file, reason } => write!(f, "file {file} is corrupt: {reason}"),
@@ -201,10 +169,9 @@ impl fmt::Display for Error {
             Self::Json { tag, reason } => write!(f, "tag '{tag}': {reason}"),
             Self::InvalidHmac => f.write_str("Invalid HMAC hash for the given data."),
             Self::NoData => f.write_str("No data was specified."),
-            Self::Conflict { path, manifest } => write!(
+            Self::Conflict { location, manifest } => write!(
                 f,
-                "{}: another client saved this database first ({manifest} changed); nothing was written: reopen and retry",
-                path.display()
+                "{location}: another client saved this database first ({manifest} changed); nothing was written: reopen and retry"
             ),
             Self::Unsaved => f.write_str("the database has changes not yet saved; save it first"),
             Self::Passcrypt(e) => write!(f, "profile key derivation failed: {e}"),
@@ -217,11 +184,32 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::Io { source, .. } => Some(source),
+            Self::Storage(e) => Some(e),
             Self::Cipher { source, .. } => Some(source),
             Self::Passcrypt(e) => Some(e),
             Self::Core(e) => Some(e),
             _ => None,
+        }
+    }
+}
+
+/// The storage's typed errors, each onto the variant that names it here:
+/// no downcasting.
+impl From<aiootp_storage::Error> for Error {
+    fn from(e: aiootp_storage::Error) -> Self {
+        use aiootp_storage::{Error as S, Refusal};
+        match e {
+            S::Conflict { location, name } => Self::Conflict {
+                location,
+                manifest: name,
+            },
+            S::Locked { location } => Self::Locked { location },
+            S::Refused {
+                location,
+                reason: Refusal::NotARegularFile,
+            } => Self::NotARegularFile { location },
+            S::TooLarge { location, len, max } => Self::FileTooLarge { location, len, max },
+            other => Self::Storage(other),
         }
     }
 }

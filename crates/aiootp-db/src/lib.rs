@@ -31,28 +31,25 @@ pub mod aio;
 mod database;
 mod error;
 mod manifest;
-#[cfg(feature = "object-store")]
-mod objstore;
-#[cfg(feature = "postgres")]
-mod pg;
 mod profile;
 mod schedule;
-mod storage;
 mod value;
 
+/// Where a database's files live: the storage layer (`aiootp-storage`),
+/// re-exported whole; its common names are also at this crate's root.
+pub use aiootp_storage as storage;
+#[cfg(feature = "object-store")]
+pub use aiootp_storage::ObjectStorage;
+#[cfg(feature = "postgres")]
+pub use aiootp_storage::PgStorage;
+pub use aiootp_storage::{
+    DEFAULT_MAX_FILE_BYTES, FsStorage, LockMode, MemStorage, Storage, UrlOptions, open_url,
+};
 pub use database::{Database, MAX_METATAG_DEPTH, OpenMode, OpenOptions};
 pub use error::{Error, Result};
-#[cfg(feature = "object-store")]
-pub use objstore::{LEASE, LOCK_NAME, ObjectStorage};
-#[cfg(feature = "postgres")]
-pub use pg::{PG_SCHEMA_VERSION, PgStorage};
 pub use profile::{
     Profile, ProfileSettings, device_salt_file, generate_profile, generate_profile_existing,
     generate_profile_on,
-};
-pub use storage::{
-    Changes, Conflict, DEFAULT_MAX_FILE_BYTES, Expected, FsStorage, LockMode, ManifestWrite,
-    Refused, Storage, Version, check_expected, version_of,
 };
 pub use value::Value;
 

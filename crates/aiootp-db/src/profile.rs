@@ -5,9 +5,9 @@
 use crate::database::{Database, OpenMode, OpenOptions};
 use crate::error::{Error, Result};
 use crate::schedule::{deniable_filename, domains};
-use crate::storage::{FsStorage, LockMode, Storage};
 use aiootp_core::{Hasher, hash_bytes_with};
 use aiootp_passcrypt::{Passcrypt, Settings};
+use aiootp_storage::{FsStorage, LockMode, Storage};
 use std::path::Path;
 use std::sync::Arc;
 use zeroize::Zeroizing;
@@ -105,7 +105,7 @@ pub fn device_salt_file() -> String {
 
 /// Reads a salt file, creating it with 32 random bytes if missing.
 fn salt_file(storage: &dyn Storage, name: &str) -> Result<Zeroizing<Vec<u8>>> {
-    let io = |e| Error::io(storage.location(name), e);
+    let io = Error::from;
     if let Some(salt) = storage.read(name).map_err(io)? {
         return checked_salt(salt, name);
     }
@@ -206,7 +206,6 @@ pub fn generate_profile_on(
 ) -> Result<(Database, Profile)> {
     open_profile_in(
         storage,
-        None,
         credentials,
         username,
         passphrase,
@@ -228,9 +227,9 @@ fn open_profile(
     settings: &ProfileSettings,
     mode: OpenMode,
 ) -> Result<(Database, Profile)> {
+    // The folder's lock is held from before the salt files are read.
     open_profile_in(
-        Arc::new(FsStorage::new(path)),
-        Some(path),
+        Arc::new(FsStorage::open(path, settings.lock)?),
         credentials,
         username,
         passphrase,
@@ -241,12 +240,10 @@ fn open_profile(
     )
 }
 
-/// A profile in `storage`; with `path`, opened through the folder (and
-/// its lock).
+/// A profile in `storage`.
 #[allow(clippy::too_many_arguments)]
 fn open_profile_in(
     storage: Arc<dyn Storage>,
-    path: Option<&Path>,
     credentials: &[&[u8]],
     username: &[u8],
     passphrase: &[u8],
@@ -274,22 +271,10 @@ fn open_profile_in(
         mode,
         metatag: true,
         preload: settings.preload,
-        lock: settings.lock,
+        lock: LockMode::None,
     };
-    let mut db = match path {
-        Some(path) => Database::open_with(login_key.expose(), path, options)?,
-        None => Database::open_node(
-            Arc::clone(&storage),
-            login_key.expose(),
-            OpenOptions {
-                lock: LockMode::None,
-                ..options
-            },
-        )?,
-    };
-    let exists = storage
-        .exists(db.root_filename())
-        .map_err(|e| Error::io(storage.location(db.root_filename()), e))?;
+    let mut db = Database::open_node(Arc::clone(&storage), login_key.expose(), options)?;
+    let exists = storage.exists(db.root_filename()).map_err(Error::from)?;
     if !exists {
         db.save_database()?;
     }

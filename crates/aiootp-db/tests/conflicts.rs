@@ -1,8 +1,10 @@
 //! No lost updates: two handles on one database (two processes or
 //! machines) that both save; the second, whose starting point is no longer
 //! current, gets `Error::Conflict` and writes nothing. Run here on the
-//! folder backend without its lock (what a shared storage sees); the
-//! PostgreSQL backend runs the same checks in `tests/postgres.rs`.
+//! folder backend without its lock (what a shared storage sees). What
+//! each storage backend itself must do (a stale commit conflicts and
+//! writes nothing; concurrent increments lose nothing) is checked once for
+//! all four backends by `aiootp-storage`'s `tests/conformance.rs`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly by design
 

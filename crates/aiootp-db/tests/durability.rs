@@ -4,8 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
-use aiootp_db::{Database, Error, FsStorage, LockMode, OpenMode, OpenOptions, Storage, Value};
-use std::io;
+use aiootp_db::{
+    Database, Error, FsStorage, LockMode, OpenMode, OpenOptions, Storage, Value, storage,
+};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -70,7 +71,7 @@ fn a_failed_save_keeps_the_last_committed_state() {
         let saved = db.save_database();
         let after = committed(&dir);
         match saved {
-            Err(Error::Io { .. }) => {
+            Err(Error::Storage(storage::Error::Backend { .. })) => {
                 // Every tag of the last commit is still there, each old or new.
                 for (tag, old) in &before {
                     let now = after.iter().find(|(t, _)| t == tag);
@@ -302,28 +303,31 @@ impl FaultyStorage {
         }
     }
 
-    fn tick(&self) -> io::Result<()> {
+    fn tick(&self) -> storage::Result<()> {
         let n = self.writes.fetch_add(1, Ordering::SeqCst) + 1;
         if n >= self.fail_at {
-            return Err(io::Error::other(format!("injected fault at write {n}")));
+            return Err(storage::Error::Backend {
+                location: "faulty".into(),
+                message: format!("injected fault at write {n}"),
+            });
         }
         Ok(())
     }
 }
 
 impl Storage for FaultyStorage {
-    fn read(&self, name: &str) -> io::Result<Option<Vec<u8>>> {
+    fn read(&self, name: &str) -> storage::Result<Option<Vec<u8>>> {
         self.inner.read(name)
     }
-    fn write(&self, name: &str, data: &[u8]) -> io::Result<()> {
+    fn write(&self, name: &str, data: &[u8]) -> storage::Result<()> {
         self.tick()?;
         self.inner.write(name, data)
     }
-    fn create_new(&self, name: &str, data: &[u8]) -> io::Result<bool> {
+    fn create_new(&self, name: &str, data: &[u8]) -> storage::Result<bool> {
         self.tick()?;
         self.inner.create_new(name, data)
     }
-    fn write_many(&self, files: &[(String, Vec<u8>)]) -> io::Result<()> {
+    fn write_many(&self, files: &[(String, Vec<u8>)]) -> storage::Result<()> {
         // One tick per file, so a fault can land inside a batch.
         for (name, data) in files {
             self.tick()?;
@@ -331,16 +335,19 @@ impl Storage for FaultyStorage {
         }
         Ok(())
     }
-    fn remove(&self, name: &str) -> io::Result<()> {
+    fn remove(&self, name: &str) -> storage::Result<()> {
         self.inner.remove(name)
     }
-    fn exists(&self, name: &str) -> io::Result<bool> {
+    fn exists(&self, name: &str) -> storage::Result<bool> {
         self.inner.exists(name)
     }
-    fn sync(&self) -> io::Result<()> {
+    fn sync(&self) -> storage::Result<()> {
         self.inner.sync()
     }
-    fn location(&self, name: &str) -> PathBuf {
+    fn list(&self) -> storage::Result<Vec<String>> {
+        self.inner.list()
+    }
+    fn location(&self, name: &str) -> String {
         self.inner.location(name)
     }
 }

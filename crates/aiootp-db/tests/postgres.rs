@@ -1,7 +1,8 @@
-//! `PgStorage` against a real PostgreSQL server (started by
-//! `aiootp-testserver` for this test binary): round trips, one transaction
-//! per save, no lost updates between clients, hostile rows, export to a
-//! folder byte for byte, and a server crash in the middle of saves.
+//! Databases on `PgStorage` against a real PostgreSQL server (started by
+//! `aiootp-testserver` for this test binary): round trips, hostile rows,
+//! export to a folder byte for byte, profiles, and a server crash in the
+//! middle of saves. The storage contract itself (conflicts, no lost
+//! updates, limits, names) is `aiootp-storage`'s `tests/conformance.rs`.
 //!
 //! Without PostgreSQL installed the tests say they are skipped (a failure
 //! under `AIOOTP_REQUIRE_ALL=1`, as CI sets).
@@ -95,78 +96,6 @@ fn values_round_trip_through_postgres() {
 }
 
 #[test]
-fn the_second_client_from_a_stale_start_conflicts_and_writes_nothing() {
-    let Some(pg) = server() else { return };
-    let url = pg.url();
-    let ns = unique("conflict");
-    let s = storage(&url, &ns);
-    let mut db = open(&s, OpenMode::Create);
-    db.set_json("counter", &0).unwrap();
-    db.save_database().unwrap();
-    let mut a = open(&storage(&url, &ns), OpenMode::Existing);
-    let mut b = open(&storage(&url, &ns), OpenMode::Existing);
-    a.set_json("counter", &1).unwrap();
-    a.save_database().unwrap();
-    b.set_json("counter", &50).unwrap();
-    b.set_tag("b-only", Value::Bytes(vec![1]));
-    let before = rows(&url, &ns);
-    assert!(matches!(b.save_database(), Err(Error::Conflict { .. })));
-    assert_eq!(rows(&url, &ns), before, "a conflicting save wrote rows");
-    let mut now = open(&s, OpenMode::Existing);
-    assert_eq!(counter(&mut now, "counter"), 1);
-    assert!(!now.contains("b-only"));
-}
-
-#[test]
-fn concurrent_increments_lose_nothing() {
-    let Some(pg) = server() else { return };
-    let url = pg.url();
-    let ns = unique("increments");
-    let s = storage(&url, &ns);
-    let mut db = open(&s, OpenMode::Create);
-    db.set_json("counter", &0).unwrap();
-    db.save_database().unwrap();
-    let (clients, each) = (4, 15);
-    let conflicts = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..clients)
-            .map(|c| {
-                let (url, ns) = (url.clone(), ns.clone());
-                scope.spawn(move || {
-                    let s = storage(&url, &ns);
-                    let mut conflicts = 0;
-                    for i in 0..each {
-                        loop {
-                            let mut db = open(&s, OpenMode::Existing);
-                            let n = counter(&mut db, "counter");
-                            db.set_json("counter", &(n + 1)).unwrap();
-                            db.set_json(&format!("c{c}-{i}"), &i).unwrap();
-                            match db.save_database() {
-                                Ok(()) => break,
-                                Err(Error::Conflict { .. }) => conflicts += 1,
-                                Err(e) => panic!("{e}"),
-                            }
-                        }
-                    }
-                    conflicts
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap())
-            .sum::<usize>()
-    });
-    let mut db = open(&s, OpenMode::Existing);
-    assert_eq!(counter(&mut db, "counter"), clients * each as u64);
-    for c in 0..clients {
-        for i in 0..each {
-            assert!(db.contains(&format!("c{c}-{i}")));
-        }
-    }
-    eprintln!("{conflicts} conflicts retried");
-}
-
-#[test]
 fn export_to_a_folder_is_byte_for_byte_and_import_back() {
     let Some(pg) = server() else { return };
     let url = pg.url();
@@ -248,7 +177,10 @@ fn hostile_rows_are_typed_errors() {
     assert!(matches!(e, Error::Cipher { .. }), "{e:?}");
     // A URL that does not parse, a server that is not there.
     let e = PgStorage::connect("postgresql://[::1", "x").unwrap_err();
-    assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput, "{e}");
+    assert!(
+        matches!(e, aiootp_db::storage::Error::InvalidUrl { .. }),
+        "{e}"
+    );
     assert!(PgStorage::connect("postgresql:///postgres?host=/nonexistent&user=x", "x").is_err());
 }
 
@@ -279,7 +211,9 @@ fn a_server_crash_mid_save_leaves_one_whole_save() {
                 }
                 match db.save_database() {
                     Ok(()) => committed = round * 10_000 + k,
-                    Err(Error::Io { .. }) => return committed,
+                    Err(Error::Storage(aiootp_db::storage::Error::Backend { .. })) => {
+                        return committed;
+                    }
                     Err(e) => panic!("not an I/O error: {e}"),
                 }
             }

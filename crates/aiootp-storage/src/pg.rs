@@ -4,9 +4,10 @@
 //! ciphertext a folder would hold), so a database here can always be
 //! exported to a folder the reference opens. A save is one transaction.
 
-use crate::storage::{Changes, Conflict, Expected, Storage, check_expected};
-use std::io;
-use std::path::PathBuf;
+use crate::{
+    Changes, DEFAULT_MAX_FILE_BYTES, Error, Expected, MAX_LISTED_NAMES, Refusal, Result, Storage,
+    check_expected, check_name,
+};
 use std::sync::Mutex;
 
 /// The schema version this code writes and reads.
@@ -48,13 +49,13 @@ const SCHEMA_LOCK: i64 = 0x6169_6f6f_7470;
 ///
 /// ```no_run
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use aiootp_db::{Database, OpenOptions, PgStorage};
-/// use std::sync::Arc;
+/// use aiootp_storage::{PgStorage, Storage};
 ///
 /// let storage = PgStorage::connect("postgresql:///app?host=/run/postgresql", "vault")?;
-/// let mut db = Database::open_node(Arc::new(storage), &[7u8; 64], OpenOptions::default())?;
-/// db.set_json("greeting", "hello")?;
-/// db.save_database()?; // one transaction; Error::Conflict if another client saved first
+/// println!("{:?}", storage.list()?);
+/// // `aiootp_db::Database::open_node(Arc::new(storage), key, options)`
+/// // keeps an encrypted database here; one transaction; a save that another client
+/// // overtook is `Error::Conflict`.
 /// # Ok(()) }
 /// ```
 pub struct PgStorage {
@@ -74,18 +75,19 @@ impl core::fmt::Debug for PgStorage {
     }
 }
 
-/// A server error as an `io::Error` whose message holds the cause too
-/// (postgres' own message often leaves it out: "error connecting to server").
-fn pg_error(e: postgres::Error) -> io::Error {
-    let kind = if e.is_closed() {
-        io::ErrorKind::ConnectionAborted
-    } else {
-        io::ErrorKind::Other
-    };
-    let cause = std::error::Error::source(&e)
-        .map(|s| format!(": {s}"))
-        .unwrap_or_default();
-    io::Error::new(kind, format!("{e}{cause}"))
+/// A server error at `location` as [`Error::Backend`], its message holding
+/// the cause too (postgres' own message often leaves it out: "error
+/// connecting to server").
+fn pg_error(location: String) -> impl Fn(postgres::Error) -> Error {
+    move |e| {
+        let cause = std::error::Error::source(&e)
+            .map(|s| format!(": {s}"))
+            .unwrap_or_default();
+        Error::Backend {
+            location: location.clone(),
+            message: format!("{e}{cause}"),
+        }
+    }
 }
 
 impl PgStorage {
@@ -95,18 +97,20 @@ impl PgStorage {
     /// schema on first use.
     ///
     /// # Errors
-    /// A URL that does not parse (`InvalidInput`), a server that cannot be
-    /// reached or refuses the credentials, or a schema of another version.
-    pub fn connect(url: &str, namespace: &str) -> io::Result<Self> {
-        let config: postgres::Config = url
-            .parse()
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    /// A URL that does not parse ([`Error::InvalidUrl`]), a server that
+    /// cannot be reached or refuses the credentials ([`Error::Backend`]),
+    /// or tables of another schema version ([`Error::Refused`]).
+    pub fn connect(url: &str, namespace: &str) -> Result<Self> {
+        let config: postgres::Config = url.parse().map_err(|e| Error::InvalidUrl {
+            url: crate::open::shown_url(url),
+            reason: format!("{e}"),
+        })?;
         let storage = Self {
             client: Mutex::new(None),
             shown: show(&config),
             config,
             namespace: namespace.to_owned(),
-            max_file_bytes: crate::DEFAULT_MAX_FILE_BYTES,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
         };
         storage.with_client(|_| Ok(()))?;
         Ok(storage)
@@ -119,22 +123,6 @@ impl PgStorage {
         self
     }
 
-    /// The namespace's file names, sorted (for export).
-    ///
-    /// # Errors
-    /// Server errors.
-    pub fn list(&self) -> io::Result<Vec<String>> {
-        self.with_client(|c| {
-            let rows = c
-                .query(
-                    "SELECT name FROM aiootp_files WHERE namespace = $1 ORDER BY name",
-                    &[&self.namespace],
-                )
-                .map_err(pg_error)?;
-            Ok(rows.iter().map(|r| r.get(0)).collect())
-        })
-    }
-
     /// Runs `f` on a connected client, connecting (and making the schema)
     /// first when there is none or the last one was dropped.
     ///
@@ -144,23 +132,31 @@ impl PgStorage {
     /// panicking).
     fn with_client<T: Send>(
         &self,
-        f: impl FnOnce(&mut postgres::Client) -> io::Result<T> + Send,
-    ) -> io::Result<T> {
+        f: impl FnOnce(&mut postgres::Client) -> Result<T> + Send,
+    ) -> Result<T> {
+        let backend = |message: &str| Error::Backend {
+            location: self.location(""),
+            message: message.to_owned(),
+        };
         let mut guard = self
             .client
             .lock()
-            .map_err(|_| io::Error::other("the PostgreSQL client was poisoned by a panic"))?;
+            .map_err(|_| backend("the PostgreSQL client was poisoned by a panic"))?;
         let slot: &mut Option<postgres::Client> = &mut guard;
         let config = &self.config;
-        let run = move || -> io::Result<T> {
+        let place = self.location("");
+        let run = move || -> Result<T> {
             if slot.as_ref().is_none_or(postgres::Client::is_closed) {
-                let mut client = config.connect(postgres::NoTls).map_err(pg_error)?;
-                ensure_schema(&mut client)?;
+                let mut client = config
+                    .connect(postgres::NoTls)
+                    .map_err(pg_error(place.clone()))?;
+                ensure_schema(&mut client, &place)?;
                 *slot = Some(client);
             }
-            let client = slot
-                .as_mut()
-                .ok_or_else(|| io::Error::other("no PostgreSQL client"))?;
+            let client = slot.as_mut().ok_or_else(|| Error::Backend {
+                location: place.clone(),
+                message: "no PostgreSQL client".into(),
+            })?;
             f(client)
         };
         if tokio::runtime::Handle::try_current().is_err() {
@@ -170,7 +166,7 @@ impl PgStorage {
             scope
                 .spawn(run)
                 .join()
-                .unwrap_or_else(|_| Err(io::Error::other("the PostgreSQL client panicked")))
+                .unwrap_or_else(|_| Err(backend("the PostgreSQL client panicked")))
         })
     }
 }
@@ -210,36 +206,41 @@ fn show(config: &postgres::Config) -> String {
     format!("postgresql://{host}/{db}")
 }
 
-fn ensure_schema(client: &mut postgres::Client) -> io::Result<()> {
-    let mut tx = client.transaction().map_err(pg_error)?;
+fn ensure_schema(client: &mut postgres::Client, place: &str) -> Result<()> {
+    let pg_error = || pg_error(place.to_owned());
+    let mut tx = client.transaction().map_err(pg_error())?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
-        .map_err(pg_error)?;
-    tx.batch_execute(SCHEMA).map_err(pg_error)?;
+        .map_err(pg_error())?;
+    tx.batch_execute(SCHEMA).map_err(pg_error())?;
     let rows = tx
         .query("SELECT version FROM aiootp_schema", &[])
-        .map_err(pg_error)?;
+        .map_err(pg_error())?;
     match rows.as_slice() {
         [] => {
             tx.execute(
                 "INSERT INTO aiootp_schema (version) VALUES ($1)",
                 &[&PG_SCHEMA_VERSION],
             )
-            .map_err(pg_error)?;
+            .map_err(pg_error())?;
         }
         [row] if row.get::<_, i32>(0) == PG_SCHEMA_VERSION => {}
         _ => {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("the aiootp tables are not of schema version {PG_SCHEMA_VERSION}"),
+            return Err(Error::refused(
+                place,
+                Refusal::ForeignSchema(format!(
+                    "the aiootp tables are not of schema version {PG_SCHEMA_VERSION}"
+                )),
             ));
         }
     }
-    tx.commit().map_err(pg_error)
+    tx.commit().map_err(pg_error())
 }
 
 impl Storage for PgStorage {
-    fn read(&self, name: &str) -> io::Result<Option<Vec<u8>>> {
+    fn read(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        check_name(self, name)?;
         let max = i64::try_from(self.max_file_bytes).unwrap_or(i64::MAX);
+        let location = self.location(name);
         self.with_client(|c| {
             // The size first: an oversized row is refused unread.
             let row = c
@@ -249,23 +250,25 @@ impl Storage for PgStorage {
                      FROM aiootp_files WHERE namespace = $1 AND name = $2",
                     &[&self.namespace, &name, &max],
                 )
-                .map_err(pg_error)?;
+                .map_err(pg_error(location.clone()))?;
             let Some(row) = row else { return Ok(None) };
             let len: i64 = row.get(0);
+            let too_large = |len: u64| Error::TooLarge {
+                location: location.clone(),
+                len,
+                max: self.max_file_bytes,
+            };
             match row.get::<_, Option<Vec<u8>>>(1) {
-                Some(data) => Ok(Some(data)),
-                None => Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    crate::Refused::TooLarge {
-                        len: u64::try_from(len).unwrap_or(u64::MAX),
-                        max: self.max_file_bytes,
-                    },
-                )),
+                // The server's guard is not trusted: the length is checked here.
+                Some(data) if data.len() as u64 <= self.max_file_bytes => Ok(Some(data)),
+                Some(data) => Err(too_large(data.len() as u64)),
+                None => Err(too_large(u64::try_from(len).unwrap_or(u64::MAX))),
             }
         })
     }
 
-    fn write(&self, name: &str, data: &[u8]) -> io::Result<()> {
+    fn write(&self, name: &str, data: &[u8]) -> Result<()> {
+        check_name(self, name)?;
         self.with_client(|c| {
             c.execute(
                 "INSERT INTO aiootp_files (namespace, name, data) VALUES ($1, $2, $3) \
@@ -273,11 +276,12 @@ impl Storage for PgStorage {
                 &[&self.namespace, &name, &data],
             )
             .map(|_| ())
-            .map_err(pg_error)
+            .map_err(pg_error(self.location(name)))
         })
     }
 
-    fn create_new(&self, name: &str, data: &[u8]) -> io::Result<bool> {
+    fn create_new(&self, name: &str, data: &[u8]) -> Result<bool> {
+        check_name(self, name)?;
         self.with_client(|c| {
             c.execute(
                 "INSERT INTO aiootp_files (namespace, name, data) VALUES ($1, $2, $3) \
@@ -285,40 +289,63 @@ impl Storage for PgStorage {
                 &[&self.namespace, &name, &data],
             )
             .map(|n| n == 1)
-            .map_err(pg_error)
+            .map_err(pg_error(self.location(name)))
         })
     }
 
-    fn remove(&self, name: &str) -> io::Result<()> {
+    fn remove(&self, name: &str) -> Result<()> {
+        check_name(self, name)?;
         self.with_client(|c| {
             c.execute(
                 "DELETE FROM aiootp_files WHERE namespace = $1 AND name = $2",
                 &[&self.namespace, &name],
             )
             .map(|_| ())
-            .map_err(pg_error)
+            .map_err(pg_error(self.location(name)))
         })
     }
 
-    fn exists(&self, name: &str) -> io::Result<bool> {
+    fn exists(&self, name: &str) -> Result<bool> {
+        check_name(self, name)?;
         self.with_client(|c| {
             c.query_opt(
                 "SELECT 1 FROM aiootp_files WHERE namespace = $1 AND name = $2",
                 &[&self.namespace, &name],
             )
             .map(|r| r.is_some())
-            .map_err(pg_error)
+            .map_err(pg_error(self.location(name)))
+        })
+    }
+
+    /// At most [`MAX_LISTED_NAMES`] names: one more is asked for, and its
+    /// presence is [`Error::TooMany`].
+    fn list(&self) -> Result<Vec<String>> {
+        let limit = i64::try_from(MAX_LISTED_NAMES).unwrap_or(i64::MAX) + 1;
+        self.with_client(|c| {
+            let rows = c
+                .query(
+                    "SELECT name FROM aiootp_files WHERE namespace = $1 ORDER BY name LIMIT $2",
+                    &[&self.namespace, &limit],
+                )
+                .map_err(pg_error(self.location("")))?;
+            if rows.len() > MAX_LISTED_NAMES {
+                return Err(Error::TooMany {
+                    location: self.location(""),
+                    max: MAX_LISTED_NAMES,
+                });
+            }
+            Ok(rows.iter().map(|r| r.get(0)).collect())
         })
     }
 
     /// Every statement outside `commit` is its own transaction, durable
     /// when it returns (with the server's default `synchronous_commit`).
-    fn sync(&self) -> io::Result<()> {
+    fn sync(&self) -> Result<()> {
         Ok(())
     }
 
-    fn location(&self, name: &str) -> PathBuf {
-        PathBuf::from(format!("{}#{}/{name}", self.shown, self.namespace))
+    fn location(&self, name: &str) -> String {
+        format!("{}#{}/{name}", self.shown, self.namespace)
     }
 
     fn max_file_bytes(&self) -> u64 {
@@ -326,9 +353,13 @@ impl Storage for PgStorage {
     }
 
     /// The whole save in one transaction: all of it commits, or none.
-    fn commit(&self, changes: &Changes) -> io::Result<()> {
+    fn commit(&self, changes: &Changes) -> Result<()> {
+        for name in changes.names() {
+            check_name(self, name)?;
+        }
         self.with_client(|c| {
-            let mut tx = c.transaction().map_err(pg_error)?;
+            let pg_error = || pg_error(self.location(""));
+            let mut tx = c.transaction().map_err(pg_error())?;
             let ns = &self.namespace;
             for m in &changes.manifests {
                 match m.expected {
@@ -341,23 +372,45 @@ impl Storage for PgStorage {
                                  VALUES ($1, $2, $3) ON CONFLICT (namespace, name) DO NOTHING",
                                 &[ns, &m.name, &m.data],
                             )
-                            .map_err(pg_error)?;
+                            .map_err(pg_error())?;
                         if n != 1 {
-                            return Err(io::Error::other(Conflict {
+                            return Err(Error::Conflict {
+                                location: self.location(&m.name),
                                 name: m.name.clone(),
-                            }));
+                            });
                         }
                     }
                     Expected::Version(_) => {
+                        // The size first, as `read` does: a huge row planted
+                        // by someone without the key is never loaded.
+                        let max = i64::try_from(self.max_file_bytes).unwrap_or(i64::MAX);
                         let row = tx
                             .query_opt(
-                                "SELECT data FROM aiootp_files \
+                                "SELECT octet_length(data)::bigint, \
+                                 CASE WHEN octet_length(data)::bigint <= $3::bigint THEN data END \
+                                 FROM aiootp_files \
                                  WHERE namespace = $1 AND name = $2 FOR UPDATE",
-                                &[ns, &m.name],
+                                &[ns, &m.name, &max],
                             )
-                            .map_err(pg_error)?;
-                        let current: Option<Vec<u8>> = row.map(|r| r.get(0));
-                        check_expected(&m.name, m.expected, current.as_deref())?;
+                            .map_err(pg_error())?;
+                        let current: Option<Option<Vec<u8>>> = row.map(|r| r.get(1));
+                        let conflict = || Error::Conflict {
+                            location: self.location(&m.name),
+                            name: m.name.clone(),
+                        };
+                        match current {
+                            // Over the limit: never what this client read.
+                            Some(None) => return Err(conflict()),
+                            Some(Some(d)) if d.len() as u64 > self.max_file_bytes => {
+                                return Err(conflict());
+                            }
+                            current => check_expected(
+                                &self.location(&m.name),
+                                &m.name,
+                                m.expected,
+                                current.flatten().as_deref(),
+                            )?,
+                        }
                     }
                 }
             }
@@ -368,12 +421,11 @@ impl Storage for PgStorage {
                          ON CONFLICT (namespace, name) DO NOTHING",
                         &[ns, name, data],
                     )
-                    .map_err(pg_error)?;
+                    .map_err(pg_error())?;
                 if n != 1 {
-                    return Err(io::Error::new(
-                        io::ErrorKind::AlreadyExists,
-                        format!("{name} exists"),
-                    ));
+                    return Err(Error::AlreadyExists {
+                        location: self.location(name),
+                    });
                 }
             }
             let upsert = tx
@@ -381,23 +433,23 @@ impl Storage for PgStorage {
                     "INSERT INTO aiootp_files (namespace, name, data) VALUES ($1, $2, $3) \
                      ON CONFLICT (namespace, name) DO UPDATE SET data = EXCLUDED.data",
                 )
-                .map_err(pg_error)?;
+                .map_err(pg_error())?;
             let files = changes
                 .writes
                 .iter()
                 .map(|(n, d)| (n, d))
                 .chain(changes.manifests.iter().map(|m| (&m.name, &m.data)));
             for (name, data) in files {
-                tx.execute(&upsert, &[ns, name, data]).map_err(pg_error)?;
+                tx.execute(&upsert, &[ns, name, data]).map_err(pg_error())?;
             }
             if !changes.removes.is_empty() {
                 tx.execute(
                     "DELETE FROM aiootp_files WHERE namespace = $1 AND name = ANY($2)",
                     &[ns, &changes.removes],
                 )
-                .map_err(pg_error)?;
+                .map_err(pg_error())?;
             }
-            tx.commit().map_err(pg_error)
+            tx.commit().map_err(pg_error())
         })
     }
 }

@@ -5,14 +5,15 @@
 //! Each object is one file of the folder format, byte for byte, so a
 //! database here can always be exported to a folder the reference opens.
 
-use crate::storage::{Changes, Conflict, Expected, Storage, check_expected};
+use crate::{
+    Changes, DEFAULT_MAX_FILE_BYTES, Error, Expected, MAX_LISTED_NAMES, Result, Storage,
+    check_expected, check_name,
+};
 use object_store::path::Path as ObjectPath;
 use object_store::{
     ObjectStore, ObjectStoreExt as _, ObjectStoreScheme, PutMode, PutOptions, PutPayload,
     UpdateVersion,
 };
-use std::io;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -27,7 +28,7 @@ pub const LOCK_NAME: &str = "aiootp.save-lock";
 pub const LEASE: Duration = Duration::from_secs(20);
 
 /// How long a save waits for another client's save to finish before it
-/// reports [`Conflict`] on the lock.
+/// reports [`Error::Conflict`] on the lock.
 const LOCK_WAIT: Duration = Duration::from_secs(5);
 
 /// How many objects a save puts at once.
@@ -45,7 +46,7 @@ const PARALLEL_PUTS: usize = 16;
 /// holding it, that every manifest it replaces is still the version it
 /// read; it then puts each manifest with `If-Match` on the `ETag` it
 /// read. So of two clients saving from the same start the second gets
-/// [`Conflict`] and writes nothing. What the folder promises a reader
+/// [`Error::Conflict`] and writes nothing. What the folder promises a reader
 /// holds here too: each object is the old one or the new one.
 ///
 /// Credentials and endpoints come from the environment, as the
@@ -61,13 +62,13 @@ const PARALLEL_PUTS: usize = 16;
 ///
 /// ```no_run
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use aiootp_db::{Database, ObjectStorage, OpenOptions};
-/// use std::sync::Arc;
+/// use aiootp_storage::{ObjectStorage, Storage};
 ///
 /// let storage = ObjectStorage::open("s3://my-bucket/vault")?;
-/// let mut db = Database::open_node(Arc::new(storage), &[7u8; 64], OpenOptions::default())?;
-/// db.set_json("greeting", "hello")?;
-/// db.save_database()?; // Error::Conflict if another client saved first
+/// println!("{:?}", storage.list()?);
+/// // `aiootp_db::Database::open_node(Arc::new(storage), key, options)`
+/// // keeps an encrypted database here; a save that another client
+/// // overtook is `Error::Conflict`.
 /// # Ok(()) }
 /// ```
 pub struct ObjectStorage {
@@ -86,20 +87,11 @@ impl core::fmt::Debug for ObjectStorage {
     }
 }
 
-/// An `object_store` error as an `io::Error` of the matching kind.
-fn os_error(e: object_store::Error) -> io::Error {
-    use object_store::Error as E;
-    let kind = match &e {
-        E::NotFound { .. } => io::ErrorKind::NotFound,
-        E::AlreadyExists { .. } => io::ErrorKind::AlreadyExists,
-        E::PermissionDenied { .. } | E::Unauthenticated { .. } => io::ErrorKind::PermissionDenied,
-        E::InvalidPath { .. } | E::UnknownConfigurationKey { .. } => io::ErrorKind::InvalidInput,
-        E::NotSupported { .. } | E::NotImplemented { .. } => io::ErrorKind::Unsupported,
-        _ => io::ErrorKind::Other,
-    };
+/// What an `object_store` error says, its innermost cause included.
+fn os_message(e: &object_store::Error) -> String {
     // The innermost cause says most ("connection refused"); the outer
     // messages repeat each other.
-    let mut cause = std::error::Error::source(&e);
+    let mut cause = std::error::Error::source(e);
     let mut last = None;
     while let Some(c) = cause {
         last = Some(c.to_string());
@@ -110,7 +102,15 @@ fn os_error(e: object_store::Error) -> io::Error {
         .filter(|c| !shown.contains(c.as_str()))
         .map(|c| format!(" ({c})"))
         .unwrap_or_default();
-    io::Error::new(kind, format!("{shown}{cause}"))
+    format!("{shown}{cause}")
+}
+
+/// An `object_store` error at `location` as [`Error::Backend`].
+fn os_error(location: String, e: &object_store::Error) -> Error {
+    Error::Backend {
+        location,
+        message: os_message(e),
+    }
 }
 
 fn is_precondition(e: &object_store::Error) -> bool {
@@ -120,12 +120,6 @@ fn is_precondition(e: &object_store::Error) -> bool {
             | object_store::Error::AlreadyExists { .. }
             | object_store::Error::NotModified { .. }
     )
-}
-
-fn conflict(name: &str) -> io::Error {
-    io::Error::other(Conflict {
-        name: name.to_owned(),
-    })
 }
 
 fn now_ms() -> u64 {
@@ -149,9 +143,10 @@ impl ObjectStorage {
     /// yet.
     ///
     /// # Errors
-    /// A URL that does not parse or names no object store this build has
-    /// (`InvalidInput`), or a builder's error (missing credentials).
-    pub fn open(url: &str) -> io::Result<Self> {
+    /// A URL that does not parse or names no object store this build has,
+    /// or a builder's error such as missing credentials
+    /// ([`Error::InvalidUrl`]).
+    pub fn open(url: &str) -> Result<Self> {
         Self::open_with(url, std::iter::empty::<(String, String)>())
     }
 
@@ -160,12 +155,15 @@ impl ObjectStorage {
     /// `azure_storage_account_key`, …) on top of the environment.
     ///
     /// # Errors
-    /// As [`Self::open`]; an unknown key (`InvalidInput`).
+    /// As [`Self::open`]; an unknown key ([`Error::InvalidUrl`]).
     pub fn open_with<K: AsRef<str>, V: Into<String>>(
         url: &str,
         options: impl IntoIterator<Item = (K, V)>,
-    ) -> io::Result<Self> {
-        let invalid = |m: String| io::Error::new(io::ErrorKind::InvalidInput, m);
+    ) -> Result<Self> {
+        let invalid = |reason: String| Error::InvalidUrl {
+            url: crate::open::shown_url(url),
+            reason,
+        };
         let parsed = url::Url::parse(url).map_err(|e| invalid(format!("{e}")))?;
         let (scheme, prefix) =
             ObjectStoreScheme::parse(&parsed).map_err(|e| invalid(format!("{e}")))?;
@@ -198,9 +196,13 @@ impl ObjectStorage {
                     b = b.with_config(k, v.clone());
                 }
                 for (k, v) in &options {
-                    b = b.with_config(k.parse().map_err(os_error)?, v.clone());
+                    b = b.with_config(k.parse().map_err(|e| invalid(os_message(&e)))?, v.clone());
                 }
-                Arc::new(b.with_url(url).build().map_err(os_error)?)
+                Arc::new(
+                    b.with_url(url)
+                        .build()
+                        .map_err(|e| invalid(os_message(&e)))?,
+                )
             }};
         }
         let store: Arc<dyn ObjectStore> = match scheme {
@@ -230,17 +232,18 @@ impl ObjectStorage {
     /// (`PutMode::Create` and `PutMode::Update`).
     ///
     /// # Errors
-    /// The runtime could not be made.
-    pub fn new(store: Arc<dyn ObjectStore>, prefix: ObjectPath, shown: String) -> io::Result<Self> {
+    /// The runtime could not be made ([`Error::Io`]).
+    pub fn new(store: Arc<dyn ObjectStore>, prefix: ObjectPath, shown: String) -> Result<Self> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
-            .build()?;
+            .build()
+            .map_err(|e| Error::io(shown.clone(), e))?;
         Ok(Self {
             store,
             prefix,
             shown,
             runtime: Some(runtime),
-            max_file_bytes: crate::DEFAULT_MAX_FILE_BYTES,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
         })
     }
 
@@ -251,31 +254,11 @@ impl ObjectStorage {
         self
     }
 
-    /// The file names under the prefix, sorted (the lock object left out).
-    ///
-    /// # Errors
-    /// Store errors.
-    pub fn list(&self) -> io::Result<Vec<String>> {
-        use futures::TryStreamExt as _;
-        self.block(async {
-            let metas: Vec<_> = self
-                .store
-                .list(Some(&self.prefix))
-                .try_collect()
-                .await
-                .map_err(os_error)?;
-            let mut names: Vec<String> = metas
-                .iter()
-                .filter_map(|m| {
-                    let rest: Vec<_> = m.location.prefix_match(&self.prefix)?.collect();
-                    let parts: Vec<&str> = rest.iter().map(AsRef::as_ref).collect();
-                    Some(parts.join("/"))
-                })
-                .filter(|n| n != LOCK_NAME)
-                .collect();
-            names.sort();
-            Ok(names)
-        })
+    fn conflict(&self, name: &str) -> Error {
+        Error::Conflict {
+            location: self.location(name),
+            name: name.to_owned(),
+        }
     }
 
     fn path(&self, name: &str) -> ObjectPath {
@@ -285,11 +268,15 @@ impl ObjectStorage {
 
     /// Runs `f` to completion on this storage's runtime (on a scoped thread
     /// when the caller is already inside a tokio runtime).
-    fn block<T: Send>(&self, f: impl Future<Output = io::Result<T>> + Send) -> io::Result<T> {
+    fn block<T: Send>(&self, f: impl Future<Output = Result<T>> + Send) -> Result<T> {
+        let backend = |message: &str| Error::Backend {
+            location: self.location(""),
+            message: message.to_owned(),
+        };
         let runtime = self
             .runtime
             .as_ref()
-            .ok_or_else(|| io::Error::other("the object store client is closed"))?;
+            .ok_or_else(|| backend("the object store client is closed"))?;
         if tokio::runtime::Handle::try_current().is_err() {
             return runtime.block_on(f);
         }
@@ -297,42 +284,48 @@ impl ObjectStorage {
             scope
                 .spawn(|| runtime.block_on(f))
                 .join()
-                .unwrap_or_else(|_| Err(io::Error::other("the object store client panicked")))
+                .unwrap_or_else(|_| Err(backend("the object store client panicked")))
         })
     }
 
     /// Reads `name` with its version, refusing an object over the limit
-    /// before its body is fetched.
-    async fn get(&self, name: &str) -> io::Result<Option<(Vec<u8>, UpdateVersion)>> {
+    /// before its body is fetched, and reading the body through a cap of
+    /// the limit + 1 byte (a server's `Content-Length` is not trusted).
+    async fn get(&self, name: &str) -> Result<Option<(Vec<u8>, UpdateVersion)>> {
+        use futures::StreamExt as _;
+        let err = |e: &object_store::Error| os_error(self.location(name), e);
         let got = match self.store.get(&self.path(name)).await {
             Ok(g) => g,
             Err(object_store::Error::NotFound { .. }) => return Ok(None),
-            Err(e) => return Err(os_error(e)),
+            Err(e) => return Err(err(&e)),
         };
-        if got.meta.size > self.max_file_bytes {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                crate::Refused::TooLarge {
-                    len: got.meta.size,
-                    max: self.max_file_bytes,
-                },
-            ));
+        let max = self.max_file_bytes;
+        let too_large = |len: u64| Error::TooLarge {
+            location: self.location(name),
+            len,
+            max,
+        };
+        if got.meta.size > max {
+            return Err(too_large(got.meta.size));
         }
         let version = UpdateVersion {
             e_tag: got.meta.e_tag.clone(),
             version: got.meta.version.clone(),
         };
-        let bytes = got.bytes().await.map_err(os_error)?;
-        if bytes.len() as u64 > self.max_file_bytes {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                crate::Refused::TooLarge {
-                    len: bytes.len() as u64,
-                    max: self.max_file_bytes,
-                },
-            ));
+        let announced = usize::try_from(got.meta.size).map_err(|_| too_large(got.meta.size))?;
+        let mut body = Vec::new();
+        body.try_reserve_exact(announced)
+            .map_err(|_| too_large(got.meta.size))?;
+        let mut stream = got.into_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| err(&e))?;
+            let len = body.len() as u64 + chunk.len() as u64;
+            if len > max {
+                return Err(too_large(len));
+            }
+            body.extend_from_slice(&chunk);
         }
-        Ok(Some((bytes.to_vec(), version)))
+        Ok(Some((body, version)))
     }
 
     async fn put(
@@ -360,9 +353,12 @@ impl ObjectStorage {
 
     /// Takes the lock, waiting up to [`LOCK_WAIT`] for another client's
     /// save; takes over a lock whose lease has run out.
-    async fn lock(&self) -> io::Result<Held> {
+    async fn lock(&self) -> Result<Held> {
         let mut token = [0u8; 16];
-        aiootp_core::fill_random(&mut token).map_err(|e| io::Error::other(e.to_string()))?;
+        aiootp_core::fill_random(&mut token).map_err(|e| Error::Backend {
+            location: self.location(LOCK_NAME),
+            message: e.to_string(),
+        })?;
         let token: String = token.iter().map(|b| format!("{b:02x}")).collect();
         let started = Instant::now();
         let mut pause = Duration::from_millis(5);
@@ -383,7 +379,7 @@ impl ObjectStorage {
                     }
                     // Another client came first.
                     Err(e) if is_precondition(&e) => {}
-                    Err(e) => return Err(os_error(e)),
+                    Err(e) => return Err(os_error(self.location(LOCK_NAME), &e)),
                 }
             }
             mode = match self.get(LOCK_NAME).await? {
@@ -398,7 +394,7 @@ impl ObjectStorage {
                 }
             };
             if started.elapsed() > LOCK_WAIT {
-                return Err(conflict(LOCK_NAME));
+                return Err(self.conflict(LOCK_NAME));
             }
             if mode.is_some() {
                 continue;
@@ -409,8 +405,8 @@ impl ObjectStorage {
     }
 
     /// Renews the lease when a third of it has passed; a lock taken over by
-    /// another client (this one stalled past its lease) is a [`Conflict`].
-    async fn renew(&self, held: &mut Held) -> io::Result<()> {
+    /// another client (this one stalled past its lease) is a [`Error::Conflict`].
+    async fn renew(&self, held: &mut Held) -> Result<()> {
         if held.renewed.elapsed() < LEASE / 3 {
             return Ok(());
         }
@@ -428,41 +424,46 @@ impl ObjectStorage {
                 held.renewed = Instant::now();
                 Ok(())
             }
-            Err(e) if is_precondition(&e) => Err(conflict(LOCK_NAME)),
-            Err(e) => Err(os_error(e)),
+            Err(e) if is_precondition(&e) => Err(self.conflict(LOCK_NAME)),
+            Err(e) => Err(os_error(self.location(LOCK_NAME), &e)),
         }
     }
 
     /// Releases the lock if it is still this client's.
-    async fn unlock(&self, held: &Held) -> io::Result<()> {
+    async fn unlock(&self, held: &Held) -> Result<()> {
         if let Some((bytes, _)) = self.get(LOCK_NAME).await?
             && bytes.starts_with(held.token.as_bytes())
         {
             match self.store.delete(&self.path(LOCK_NAME)).await {
                 Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
-                Err(e) => return Err(os_error(e)),
+                Err(e) => return Err(os_error(self.location(LOCK_NAME), &e)),
             }
         }
         Ok(())
     }
 
     /// The save, holding the lock.
-    async fn commit_locked(&self, changes: &Changes, held: &mut Held) -> io::Result<()> {
+    async fn commit_locked(&self, changes: &Changes, held: &mut Held) -> Result<()> {
         // Every manifest still what the save started from, with the
         // condition of its put.
         let mut modes = Vec::with_capacity(changes.manifests.len());
         for m in &changes.manifests {
             let mode = match m.expected {
                 Expected::Absent => match self.store.head(&self.path(&m.name)).await {
-                    Ok(_) => return Err(conflict(&m.name)),
+                    Ok(_) => return Err(self.conflict(&m.name)),
                     Err(object_store::Error::NotFound { .. }) => PutMode::Create,
-                    Err(e) => return Err(os_error(e)),
+                    Err(e) => return Err(os_error(self.location(&m.name), &e)),
                 },
                 // Read again under the lock: its bytes are checked, and its
                 // ETag is the condition of the put.
                 Expected::Version(_) => {
                     let now = self.get(&m.name).await?;
-                    check_expected(&m.name, m.expected, now.as_ref().map(|(b, _)| b.as_slice()))?;
+                    check_expected(
+                        &self.location(&m.name),
+                        &m.name,
+                        m.expected,
+                        now.as_ref().map(|(b, _)| b.as_slice()),
+                    )?;
                     match now {
                         Some((_, version))
                             if version.e_tag.is_some() || version.version.is_some() =>
@@ -470,10 +471,11 @@ impl ObjectStorage {
                             PutMode::Update(version)
                         }
                         _ => {
-                            return Err(io::Error::other(format!(
-                                "{}: the store gave no ETag to make the save conditional on",
-                                m.name
-                            )));
+                            return Err(Error::Backend {
+                                location: self.location(&m.name),
+                                message: "the store gave no ETag to make the save conditional on"
+                                    .into(),
+                            });
                         }
                     }
                 }
@@ -484,12 +486,11 @@ impl ObjectStorage {
             match self.put(name, data, PutMode::Create).await {
                 Ok(_) => {}
                 Err(e) if is_precondition(&e) => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::AlreadyExists,
-                        format!("{name} exists"),
-                    ));
+                    return Err(Error::AlreadyExists {
+                        location: self.location(name),
+                    });
                 }
-                Err(e) => return Err(os_error(e)),
+                Err(e) => return Err(os_error(self.location(name), &e)),
             }
         }
         for batch in changes.writes.chunks(PARALLEL_PUTS) {
@@ -500,20 +501,20 @@ impl ObjectStorage {
             }
             futures::future::try_join_all(puts)
                 .await
-                .map_err(os_error)?;
+                .map_err(|e| os_error(self.location(""), &e))?;
         }
         self.renew(held).await?;
         for (m, mode) in changes.manifests.iter().zip(modes) {
             match self.put(&m.name, &m.data, mode).await {
                 Ok(_) => {}
-                Err(e) if is_precondition(&e) => return Err(conflict(&m.name)),
-                Err(e) => return Err(os_error(e)),
+                Err(e) if is_precondition(&e) => return Err(self.conflict(&m.name)),
+                Err(e) => return Err(os_error(self.location(&m.name), &e)),
             }
         }
         for name in &changes.removes {
             match self.store.delete(&self.path(name)).await {
                 Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
-                Err(e) => return Err(os_error(e)),
+                Err(e) => return Err(os_error(self.location(name), &e)),
             }
         }
         Ok(())
@@ -542,60 +543,99 @@ impl Drop for ObjectStorage {
 }
 
 impl Storage for ObjectStorage {
-    fn read(&self, name: &str) -> io::Result<Option<Vec<u8>>> {
+    fn read(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        check_name(self, name)?;
         self.block(async { Ok(self.get(name).await?.map(|(data, _)| data)) })
     }
 
-    fn write(&self, name: &str, data: &[u8]) -> io::Result<()> {
+    fn write(&self, name: &str, data: &[u8]) -> Result<()> {
+        check_name(self, name)?;
         self.block(async {
             self.put(name, data, PutMode::Overwrite)
                 .await
                 .map(|_| ())
-                .map_err(os_error)
+                .map_err(|e| os_error(self.location(name), &e))
         })
     }
 
-    fn create_new(&self, name: &str, data: &[u8]) -> io::Result<bool> {
+    fn create_new(&self, name: &str, data: &[u8]) -> Result<bool> {
+        check_name(self, name)?;
         self.block(async {
             match self.put(name, data, PutMode::Create).await {
                 Ok(_) => Ok(true),
                 Err(e) if is_precondition(&e) => Ok(false),
-                Err(e) => Err(os_error(e)),
+                Err(e) => Err(os_error(self.location(name), &e)),
             }
         })
     }
 
-    fn remove(&self, name: &str) -> io::Result<()> {
+    fn remove(&self, name: &str) -> Result<()> {
+        check_name(self, name)?;
         self.block(async {
             match self.store.delete(&self.path(name)).await {
                 Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-                Err(e) => Err(os_error(e)),
+                Err(e) => Err(os_error(self.location(name), &e)),
             }
         })
     }
 
-    fn exists(&self, name: &str) -> io::Result<bool> {
+    fn exists(&self, name: &str) -> Result<bool> {
+        check_name(self, name)?;
         self.block(async {
             match self.store.head(&self.path(name)).await {
                 Ok(_) => Ok(true),
                 Err(object_store::Error::NotFound { .. }) => Ok(false),
-                Err(e) => Err(os_error(e)),
+                Err(e) => Err(os_error(self.location(name), &e)),
             }
         })
     }
 
     /// A put is durable when the store acknowledges it.
-    fn sync(&self) -> io::Result<()> {
+    fn sync(&self) -> Result<()> {
         Ok(())
     }
 
-    fn location(&self, name: &str) -> PathBuf {
+    fn location(&self, name: &str) -> String {
         let base = self.shown.trim_end_matches('/');
         if name.is_empty() {
-            PathBuf::from(base)
+            base.to_owned()
         } else {
-            PathBuf::from(format!("{base}/{name}"))
+            format!("{base}/{name}")
         }
+    }
+
+    /// The names under the prefix, sorted, the lock object left out; at
+    /// most [`MAX_LISTED_NAMES`] (the listing stops reading past it).
+    fn list(&self) -> Result<Vec<String>> {
+        use futures::StreamExt as _;
+        self.block(async {
+            let mut listing = self.store.list(Some(&self.prefix));
+            let mut names = Vec::new();
+            while let Some(meta) = listing.next().await {
+                let meta = meta.map_err(|e| os_error(self.location(""), &e))?;
+                let Some(rest) = meta.location.prefix_match(&self.prefix) else {
+                    continue;
+                };
+                let parts: Vec<_> = rest.collect();
+                let name = parts
+                    .iter()
+                    .map(AsRef::as_ref)
+                    .collect::<Vec<&str>>()
+                    .join("/");
+                if name == LOCK_NAME {
+                    continue;
+                }
+                if names.len() >= MAX_LISTED_NAMES {
+                    return Err(Error::TooMany {
+                        location: self.location(""),
+                        max: MAX_LISTED_NAMES,
+                    });
+                }
+                names.push(name);
+            }
+            names.sort();
+            Ok(names)
+        })
     }
 
     fn max_file_bytes(&self) -> u64 {
@@ -605,7 +645,10 @@ impl Storage for ObjectStorage {
     /// Takes the lock, checks every manifest, puts the tag files, then the
     /// manifests (each conditional on the `ETag` checked), removes, and
     /// releases the lock.
-    fn commit(&self, changes: &Changes) -> io::Result<()> {
+    fn commit(&self, changes: &Changes) -> Result<()> {
+        for name in changes.names() {
+            check_name(self, name)?;
+        }
         self.block(async {
             let mut held = self.lock().await?;
             let result = self.commit_locked(changes, &mut held).await;

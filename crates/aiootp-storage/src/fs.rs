@@ -1,248 +1,32 @@
-//! Where a database's files live. All file access goes through [`Storage`],
-//! so another backend (an object store) needs no change to the key
-//! schedule; [`FsStorage`] is the crash-safe local folder.
+//! [`FsStorage`]: a database's files in a local folder.
 //!
 //! A folder may come from an untrusted place: anyone who can write it can
 //! put a FIFO, a symlink, a device or a huge sparse file where a database
 //! file should be. [`FsStorage`] opens without following symlinks and
 //! without blocking, reads regular files only, and never more than its
-//! size limit ([`DEFAULT_MAX_FILE_BYTES`] unless set), refusing the rest
-//! with a [`Refused`] error.
+//! size limit ([`crate::DEFAULT_MAX_FILE_BYTES`] unless set), refusing the
+//! rest with [`Error::Refused`] or [`Error::TooLarge`].
 
-use std::fmt::Debug;
+use crate::{
+    DEFAULT_MAX_FILE_BYTES, Error, MAX_LISTED_NAMES, Refusal, Result, Storage, check_name,
+};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-
-/// A flat namespace of files (names may contain `/` for the profile salts).
-pub trait Storage: Send + Sync + Debug {
-    /// The whole file, or `None` if it does not exist.
-    ///
-    /// # Errors
-    /// I/O errors other than "not found".
-    fn read(&self, name: &str) -> io::Result<Option<Vec<u8>>>;
-
-    /// Replaces (or creates) the file atomically: a crash leaves the old
-    /// contents or the new, never a mix.
-    ///
-    /// # Errors
-    /// I/O errors; the old file is then untouched.
-    fn write(&self, name: &str, data: &[u8]) -> io::Result<()>;
-
-    /// Replaces several files, each atomically (a crash leaves each one old
-    /// or new), more cheaply than one `write` per file.
-    ///
-    /// # Errors
-    /// I/O errors; files not yet renamed keep their old contents.
-    fn write_many(&self, files: &[(String, Vec<u8>)]) -> io::Result<()> {
-        files
-            .iter()
-            .try_for_each(|(name, data)| self.write(name, data))
-    }
-
-    /// Creates the file only if it does not exist, atomically. Returns
-    /// whether it was created.
-    ///
-    /// # Errors
-    /// I/O errors.
-    fn create_new(&self, name: &str, data: &[u8]) -> io::Result<bool>;
-
-    /// Removes the file; a missing file is not an error.
-    ///
-    /// # Errors
-    /// I/O errors.
-    fn remove(&self, name: &str) -> io::Result<()>;
-
-    /// Whether the file exists.
-    ///
-    /// # Errors
-    /// I/O errors.
-    fn exists(&self, name: &str) -> io::Result<bool>;
-
-    /// Makes every completed `write`, `create_new` and `remove` durable.
-    ///
-    /// # Errors
-    /// I/O errors.
-    fn sync(&self) -> io::Result<()>;
-
-    /// A display path for error messages.
-    fn location(&self, name: &str) -> PathBuf;
-
-    /// The largest file this storage reads back; a save that would write a
-    /// larger one is refused before anything is written.
-    fn max_file_bytes(&self) -> u64 {
-        u64::MAX
-    }
-
-    /// Commits one whole save: checks that every manifest in `changes` is
-    /// still what the save started from, creates the `create` files, writes
-    /// the tag files, then the manifests (children before parents: the last
-    /// is the commit point), then removes the `removes` files.
-    ///
-    /// A storage with transactions (PostgreSQL) does all of it in one, so a
-    /// save lands whole or not at all; this default, for storages without
-    /// them, keeps the folder's promise: each file is old or new, and the
-    /// manifests, written after every tag file is durable, decide which
-    /// files a reader sees. Its check is only as atomic as the storage's
-    /// lock (the folder lock of [`FsStorage`]).
-    ///
-    /// # Errors
-    /// A manifest that changed since it was read: an `io::Error` of kind
-    /// `Other` carrying [`Conflict`] (nothing written); a `create` file that
-    /// exists: kind `AlreadyExists` (nothing written); other I/O errors.
-    fn commit(&self, changes: &Changes) -> io::Result<()> {
-        for m in &changes.manifests {
-            check_expected(&m.name, m.expected, self.read(&m.name)?.as_deref())?;
-        }
-        for (name, data) in &changes.create {
-            if !self.create_new(name, data)? {
-                return Err(io::Error::new(
-                    io::ErrorKind::AlreadyExists,
-                    format!("{name} exists"),
-                ));
-            }
-        }
-        if !changes.writes.is_empty() {
-            self.write_many(&changes.writes)?;
-        }
-        self.sync()?;
-        for m in &changes.manifests {
-            self.write(&m.name, &m.data)?;
-        }
-        self.sync()?;
-        for name in &changes.removes {
-            self.remove(name)?;
-        }
-        Ok(())
-    }
-}
-
-/// What a client last saw of a manifest: the SHA3-256 of its bytes.
-pub type Version = [u8; 32];
-
-/// The [`Version`] of a manifest's bytes.
-#[must_use]
-pub fn version_of(data: &[u8]) -> Version {
-    aiootp_core::sha3_256(data)
-}
-
-/// What a manifest must be when a save commits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expected {
-    /// Not there yet (a new database or metatag).
-    Absent,
-    /// The bytes of this version.
-    Version(Version),
-}
-
-/// One manifest a save writes.
-#[derive(Debug, Clone)]
-pub struct ManifestWrite {
-    /// Its file name.
-    pub name: String,
-    /// Its new bytes.
-    pub data: Vec<u8>,
-    /// What it must be before.
-    pub expected: Expected,
-}
-
-/// Everything one save writes, given to [`Storage::commit`] at once.
-#[derive(Debug, Clone, Default)]
-pub struct Changes {
-    /// Files made only if absent (a root salt file).
-    pub create: Vec<(String, Vec<u8>)>,
-    /// Tag files, each replacing the old.
-    pub writes: Vec<(String, Vec<u8>)>,
-    /// Manifests, children before parents; the last is the commit point.
-    pub manifests: Vec<ManifestWrite>,
-    /// Files no manifest names any more, removed after the commit point.
-    pub removes: Vec<String>,
-}
-
-/// The payload of the `io::Error` a [`Storage::commit`] returns when a
-/// manifest changed since the save's starting point: another client saved
-/// first. Reload and retry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Conflict {
-    /// The manifest that changed.
-    pub name: String,
-}
-
-impl std::fmt::Display for Conflict {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} changed since it was read (another save came first)",
-            self.name
-        )
-    }
-}
-
-impl std::error::Error for Conflict {}
-
-/// Checks `current` (a manifest's bytes now, if any) against `expected`.
-///
-/// # Errors
-/// A [`Conflict`] when they differ.
-pub fn check_expected(name: &str, expected: Expected, current: Option<&[u8]>) -> io::Result<()> {
-    let ok = match (expected, current) {
-        (Expected::Absent, None) => true,
-        (Expected::Version(v), Some(b)) => aiootp_core::bytes_are_equal(&version_of(b), &v),
-        _ => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(io::Error::other(Conflict {
-            name: name.to_owned(),
-        }))
-    }
-}
-
-/// The largest file [`FsStorage`] reads unless told otherwise: 256 MiB.
-/// A value whose tag file would be larger is refused when it is saved, so
-/// a database never holds a file it cannot read back.
-pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 << 20;
-
-/// Why [`FsStorage`] refused to read a file (the payload of the
-/// `io::Error` it returns, kind `InvalidData`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refused {
-    /// The name is a FIFO, device, socket, folder or symlink.
-    NotARegularFile,
-    /// The file is larger than the storage's limit.
-    TooLarge {
-        /// Its size.
-        len: u64,
-        /// The limit.
-        max: u64,
-    },
-}
-
-impl std::fmt::Display for Refused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::NotARegularFile => f.write_str("not a regular file"),
-            Self::TooLarge { len, max } => {
-                write!(f, "{len} bytes, more than the limit of {max}")
-            }
-        }
-    }
-}
-
-impl std::error::Error for Refused {}
-
-fn refused(r: Refused) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, r)
-}
+use std::sync::Arc;
 
 /// A local folder. Files are written to a temporary file in the same
 /// folder, synced, renamed over the target, and the folder synced; they are
 /// created readable by the owner only (0600).
+///
+/// [`FsStorage::open`] also holds the folder's lock (an advisory `flock`
+/// on the folder itself, per [`LockMode`]) for as long as the storage or
+/// a clone of it lives, and removes what an interrupted writer left.
 #[derive(Debug, Clone)]
 pub struct FsStorage {
     root: PathBuf,
     max_file_bytes: u64,
+    _lock: Option<Arc<FolderLock>>,
 }
 
 const TMP_PREFIX: &str = ".aiootp-tmp-";
@@ -254,7 +38,46 @@ impl FsStorage {
         Self {
             root: root.into(),
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            _lock: None,
         }
+    }
+
+    /// Storage in the folder `root` holding its lock per `mode`. With the
+    /// lock held, a temporary file can only be the leftover of a writer
+    /// that was killed: those are removed ([`Self::clean_temporaries`]).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] when `root` does not exist, [`Error::Locked`]
+    /// when another process holds the lock and `mode` is
+    /// [`LockMode::Fail`], I/O errors.
+    pub fn open(root: impl Into<PathBuf>, mode: LockMode) -> Result<Self> {
+        let root = root.into();
+        let shown = root.display().to_string();
+        let lock = FolderLock::acquire(&root, mode).map_err(|e| match e.kind() {
+            io::ErrorKind::WouldBlock => Error::Locked {
+                location: shown.clone(),
+            },
+            io::ErrorKind::NotFound => Error::NotFound {
+                location: shown.clone(),
+            },
+            _ => Error::io(shown.clone(), e),
+        })?;
+        let storage = Self {
+            root,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            _lock: lock.map(Arc::new),
+        };
+        if storage._lock.is_some() {
+            storage.clean_temporaries()?;
+        }
+        Ok(storage)
+    }
+
+    /// Whether `name` (a file name in a database folder) is one of the
+    /// temporary files a write makes and renames: never a database file.
+    #[must_use]
+    pub fn is_temporary_name(name: &str) -> bool {
+        name.starts_with(TMP_PREFIX)
     }
 
     /// The same folder with another limit on the size of a file read.
@@ -312,7 +135,12 @@ impl FsStorage {
     ///
     /// # Errors
     /// I/O errors listing the folder.
-    pub fn clean_temporaries(&self) -> io::Result<usize> {
+    pub fn clean_temporaries(&self) -> Result<usize> {
+        self.clean_temporaries_io()
+            .map_err(|e| Error::io(self.root.display().to_string(), e))
+    }
+
+    fn clean_temporaries_io(&self) -> io::Result<usize> {
         let mut n = 0;
         for dir in [
             self.root.clone(),
@@ -392,9 +220,24 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Why a file of a folder that may be hostile was not read.
+enum ReadFail {
+    /// A symlink, FIFO, device, socket or folder.
+    NotRegular,
+    /// Over the limit.
+    TooLarge(u64),
+    Io(io::Error),
+}
+
+impl From<io::Error> for ReadFail {
+    fn from(e: io::Error) -> Self {
+        Self::Io(e)
+    }
+}
+
 /// Opens `path` for reading without following a symlink and without
 /// blocking on a FIFO.
-fn open_untrusted(path: &Path) -> io::Result<File> {
+fn open_untrusted(path: &Path) -> Result<File, ReadFail> {
     let mut o = OpenOptions::new();
     o.read(true);
     #[cfg(unix)]
@@ -406,9 +249,9 @@ fn open_untrusted(path: &Path) -> io::Result<File> {
     o.open(path).map_err(|e| {
         // ELOOP: the name is a symlink.
         if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
-            refused(Refused::NotARegularFile)
+            ReadFail::NotRegular
         } else {
-            e
+            ReadFail::Io(e)
         }
     })
 }
@@ -416,43 +259,43 @@ fn open_untrusted(path: &Path) -> io::Result<File> {
 /// Gives owner read permission back to a file the reference left at mode
 /// 000 (its salt files), as the reference itself does before reading:
 /// only to a regular file owned by this user, never through a symlink.
-fn restore_read_permission(path: &Path) -> io::Result<()> {
+fn restore_read_permission(path: &Path) -> Result<(), ReadFail> {
     #[cfg(unix)]
     {
         use rustix::fs::{AtFlags, CWD, Mode};
         use std::os::unix::fs::MetadataExt;
         let meta = fs::symlink_metadata(path)?;
         if !meta.file_type().is_file() {
-            return Err(refused(Refused::NotARegularFile));
+            return Err(ReadFail::NotRegular);
         }
         if meta.uid() != rustix::process::geteuid().as_raw() {
-            return Err(io::Error::from(io::ErrorKind::PermissionDenied));
+            return Err(io::Error::from(io::ErrorKind::PermissionDenied).into());
         }
         let mode = Mode::from_raw_mode(0o600);
         match rustix::fs::chmodat(CWD, path, mode, AtFlags::SYMLINK_NOFOLLOW) {
             Ok(()) => Ok(()),
             // Kernels without fchmodat2: the check above stands.
             Err(rustix::io::Errno::NOTSUP) => {
-                rustix::fs::chmod(path, mode).map_err(io::Error::from)
+                rustix::fs::chmod(path, mode).map_err(|e| io::Error::from(e).into())
             }
-            Err(e) => Err(e.into()),
+            Err(e) => Err(io::Error::from(e).into()),
         }
     }
     #[cfg(not(unix))]
     {
         let _ = path;
-        Err(io::Error::from(io::ErrorKind::PermissionDenied))
+        Err(io::Error::from(io::ErrorKind::PermissionDenied).into())
     }
 }
 
 /// Reads a database file from a folder that may be hostile: a regular
 /// file (no symlink, FIFO or device), of at most `max` bytes, read into a
 /// buffer reserved once to its size.
-fn read_file(path: &Path, max: u64) -> io::Result<Option<Vec<u8>>> {
+fn read_file(path: &Path, max: u64) -> Result<Option<Vec<u8>>, ReadFail> {
     let mut f = match open_untrusted(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+        Err(ReadFail::Io(e)) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(ReadFail::Io(e)) if e.kind() == io::ErrorKind::PermissionDenied => {
             restore_read_permission(path)?;
             open_untrusted(path)?
         }
@@ -460,20 +303,12 @@ fn read_file(path: &Path, max: u64) -> io::Result<Option<Vec<u8>>> {
     };
     let meta = f.metadata()?;
     if !meta.is_file() {
-        return Err(refused(Refused::NotARegularFile));
+        return Err(ReadFail::NotRegular);
     }
     if meta.len() > max {
-        return Err(refused(Refused::TooLarge {
-            len: meta.len(),
-            max,
-        }));
+        return Err(ReadFail::TooLarge(meta.len()));
     }
-    let len = usize::try_from(meta.len()).map_err(|_| {
-        refused(Refused::TooLarge {
-            len: meta.len(),
-            max,
-        })
-    })?;
+    let len = usize::try_from(meta.len()).map_err(|_| ReadFail::TooLarge(meta.len()))?;
     let mut buf = Vec::new();
     buf.try_reserve_exact(len)
         .map_err(|_| io::Error::from(io::ErrorKind::OutOfMemory))?;
@@ -482,36 +317,106 @@ fn read_file(path: &Path, max: u64) -> io::Result<Option<Vec<u8>>> {
     Ok(Some(buf))
 }
 
-impl Storage for FsStorage {
-    fn read(&self, name: &str) -> io::Result<Option<Vec<u8>>> {
-        read_file(&self.path(name), self.max_file_bytes)
+/// The names of the regular files under `dir` (as `prefix/name`), the
+/// temporaries, symlinks and anything else left out, at most `depth`
+/// folders down; a missing folder holds none.
+fn list_into(dir: &Path, prefix: &str, depth: usize, out: &mut Vec<String>) -> io::Result<bool> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound && !prefix.is_empty() => return Ok(true),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+            continue;
+        };
+        if FsStorage::is_temporary_name(&name) {
+            continue;
+        }
+        let full = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
+        // `file_type` does not follow symlinks.
+        let kind = entry.file_type()?;
+        if kind.is_file() {
+            if out.len() >= MAX_LISTED_NAMES {
+                return Ok(false);
+            }
+            out.push(full);
+        } else if kind.is_dir() && depth > 0 && !list_into(&entry.path(), &full, depth - 1, out)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// How many folders down [`FsStorage::list`] looks (`secure/_admin/` is 2).
+const LIST_DEPTH: usize = 4;
+
+impl FsStorage {
+    fn fail(&self, name: &str, e: ReadFail) -> Error {
+        let location = self.location(name);
+        match e {
+            ReadFail::NotRegular => Error::refused(location, Refusal::NotARegularFile),
+            ReadFail::TooLarge(len) => Error::TooLarge {
+                location,
+                len,
+                max: self.max_file_bytes,
+            },
+            ReadFail::Io(e) => Error::io(location, e),
+        }
     }
 
-    fn write(&self, name: &str, data: &[u8]) -> io::Result<()> {
+    fn io(&self, name: &str) -> impl Fn(io::Error) -> Error + '_ {
+        let location = self.location(name);
+        move |e| Error::io(location.clone(), e)
+    }
+}
+
+impl Storage for FsStorage {
+    fn read(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        check_name(self, name)?;
+        read_file(&self.path(name), self.max_file_bytes).map_err(|e| self.fail(name, e))
+    }
+
+    fn write(&self, name: &str, data: &[u8]) -> Result<()> {
+        check_name(self, name)?;
         let target = self.path(name);
         if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent)?;
+            fs::create_dir_all(parent).map_err(self.io(name))?;
         }
-        let tmp = self.write_temp(&target, data)?;
-        fs::rename(&tmp, &target).inspect_err(|_| {
-            let _ = fs::remove_file(&tmp);
-        })
+        let tmp = self.write_temp(&target, data).map_err(self.io(name))?;
+        fs::rename(&tmp, &target)
+            .inspect_err(|_| {
+                let _ = fs::remove_file(&tmp);
+            })
+            .map_err(self.io(name))
     }
 
-    fn write_many(&self, files: &[(String, Vec<u8>)]) -> io::Result<()> {
+    fn write_many(&self, files: &[(String, Vec<u8>)]) -> Result<()> {
+        for (name, _) in files {
+            check_name(self, name)?;
+        }
         // All temporary files first; then their data made durable together;
         // then the renames: each rename still publishes a durable file.
         let mut staged = Vec::with_capacity(files.len());
         let mut handles = Vec::with_capacity(files.len());
+        let mut at = "";
         let result = (|| {
             for (name, data) in files {
+                at = name;
                 let target = self.path(name);
                 let dir = target.parent().unwrap_or(&self.root);
+                fs::create_dir_all(dir)?;
                 let (tmp, mut f) = self.temp_file(dir)?;
                 staged.push((tmp, target));
                 f.write_all(data)?;
                 handles.push(f);
             }
+            at = "";
             sync_files(&handles)?;
             drop(std::mem::take(&mut handles));
             for (tmp, target) in &staged {
@@ -524,45 +429,65 @@ impl Storage for FsStorage {
                 let _ = fs::remove_file(tmp);
             }
         }
-        result
+        result.map_err(self.io(at))
     }
 
-    fn create_new(&self, name: &str, data: &[u8]) -> io::Result<bool> {
+    fn create_new(&self, name: &str, data: &[u8]) -> Result<bool> {
+        check_name(self, name)?;
         let target = self.path(name);
         if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent)?;
+            fs::create_dir_all(parent).map_err(self.io(name))?;
         }
-        let tmp = self.write_temp(&target, data)?;
+        let tmp = self.write_temp(&target, data).map_err(self.io(name))?;
         // A hard link fails if the target exists: O_EXCL for a complete file.
         let linked = fs::hard_link(&tmp, &target);
         let _ = fs::remove_file(&tmp);
         match linked {
             Ok(()) => {
-                sync_dir(target.parent().unwrap_or(&self.root))?;
+                sync_dir(target.parent().unwrap_or(&self.root)).map_err(self.io(name))?;
                 Ok(true)
             }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
-            Err(e) => Err(e),
+            Err(e) => Err(self.io(name)(e)),
         }
     }
 
-    fn remove(&self, name: &str) -> io::Result<()> {
+    fn remove(&self, name: &str) -> Result<()> {
+        check_name(self, name)?;
         match fs::remove_file(self.path(name)) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(self.io(name)(e)),
             _ => Ok(()),
         }
     }
 
-    fn exists(&self, name: &str) -> io::Result<bool> {
-        self.path(name).try_exists()
+    fn exists(&self, name: &str) -> Result<bool> {
+        check_name(self, name)?;
+        // Without following a symlink: whatever is there exists.
+        match fs::symlink_metadata(self.path(name)) {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(self.io(name)(e)),
+        }
     }
 
-    fn sync(&self) -> io::Result<()> {
-        sync_dir(&self.root)
+    fn list(&self) -> Result<Vec<String>> {
+        let mut names = Vec::new();
+        if !list_into(&self.root, "", LIST_DEPTH, &mut names).map_err(self.io(""))? {
+            return Err(Error::TooMany {
+                location: self.location(""),
+                max: MAX_LISTED_NAMES,
+            });
+        }
+        names.sort();
+        Ok(names)
     }
 
-    fn location(&self, name: &str) -> PathBuf {
-        self.path(name)
+    fn sync(&self) -> Result<()> {
+        sync_dir(&self.root).map_err(self.io(""))
+    }
+
+    fn location(&self, name: &str) -> String {
+        self.path(name).display().to_string()
     }
 
     fn max_file_bytes(&self) -> u64 {
@@ -573,14 +498,14 @@ impl Storage for FsStorage {
 /// A held lock on a database folder: an advisory `flock` on the folder
 /// itself, so no extra file appears in it. Released on drop.
 #[derive(Debug)]
-pub struct FolderLock {
+struct FolderLock {
     _dir: File,
 }
 
 /// What to do when another process holds the folder's lock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LockMode {
-    /// Fail at once with `Error::Locked`.
+    /// Fail at once with [`Error::Locked`].
     #[default]
     Fail,
     /// Wait for the other process to close the database.
@@ -594,7 +519,7 @@ impl FolderLock {
     ///
     /// # Errors
     /// `WouldBlock` when another process holds it and `mode` is `Fail`.
-    pub fn acquire(dir: &Path, mode: LockMode) -> io::Result<Option<Self>> {
+    fn acquire(dir: &Path, mode: LockMode) -> io::Result<Option<Self>> {
         let f = File::open(dir)?;
         match mode {
             LockMode::None => return Ok(None),
